@@ -1,0 +1,35 @@
+package dev.parapet.onnx;
+
+/**
+ * Where ONNX Runtime runs a model. {@link #cpu()} always works; {@link #cuda(int)} needs the
+ * {@code onnxruntime_gpu} artifact (Maven profile {@code -Pgpu}) and a CUDA device, and otherwise
+ * falls back to CPU with one WARN line unless {@link RuntimeOptions.Builder#strictProvider(boolean)}
+ * was asked for. The provider actually used is reported by {@code provider()} of the classifier or encoder and in
+ * every scan result's {@code provider} attribute.
+ */
+public record ExecutionProvider(Kind kind, int deviceId) {
+
+    public enum Kind { CPU, CUDA }
+
+    public ExecutionProvider {
+        if (kind == null) {
+            throw new NullPointerException("kind");
+        }
+        if (deviceId < 0) {
+            throw new IllegalArgumentException("CUDA device id must be >= 0, got " + deviceId);
+        }
+    }
+
+    public static ExecutionProvider cpu() {
+        return new ExecutionProvider(Kind.CPU, 0);
+    }
+
+    public static ExecutionProvider cuda(int deviceId) {
+        return new ExecutionProvider(Kind.CUDA, deviceId);
+    }
+
+    @Override
+    public String toString() {
+        return kind == Kind.CPU ? "CPU" : "CUDA:" + deviceId;
+    }
+}

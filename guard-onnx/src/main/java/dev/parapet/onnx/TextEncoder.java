@@ -1,0 +1,241 @@
+package dev.parapet.onnx;
+
+import dev.parapet.core.ModelLoadException;
+
+import java.nio.FloatBuffer;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A sentence encoder on ONNX Runtime: token vectors ({@code last_hidden_state} by default) pooled
+ * into one vector per text ({@link Pooling#MEAN} over the attention mask, or {@link Pooling#CLS}),
+ * optionally L2-normalised.
+ *
+ * <p>A text longer than {@link #maxLength()} tokens is encoded in overlapping windows and its
+ * vector is the mean of the window vectors (before normalisation), so nothing is silently cut.
+ * Thread-safe; shares its ONNX session with every other user of the same model file.
+ *
+ * <p>The LangChain4j embedding jars carry encoders usable here, e.g.
+ * {@code ModelSource.classpath(loader, "all-minilm-l6-v2-q.onnx", "all-minilm-l6-v2-q-tokenizer.json", null)}.
+ */
+public final class TextEncoder implements AutoCloseable {
+    /** Windows for encoders are 256 tokens unless set: sentence-transformers' MiniLM limit. */
+    public static final int DEFAULT_MAX_LENGTH = 256;
+
+    private final ModelHandle handle;
+    private final Pooling pooling;
+    private final boolean normalize;
+    private final ModelSource source;
+    private final int dimension;
+
+    private TextEncoder(Builder b) {
+        this.source = b.source;
+        this.pooling = b.pooling;
+        this.normalize = b.normalize;
+        int maxLength = b.maxLength;
+        int stride = b.stride >= 0 ? b.stride : maxLength / 4;
+        if (stride >= maxLength - 4) {
+            throw new IllegalArgumentException("stride (" + stride + ") must be smaller than maxLength - 4 (" + (maxLength - 4) + ")");
+        }
+        int[] dim = new int[1];
+        String requested = b.outputName;
+        this.handle = ModelHandle.open(b.source, b.options, maxLength, stride, session -> {
+            String out = requested != null ? requested
+                    : session.outputNames().contains("last_hidden_state") ? "last_hidden_state"
+                    : session.outputNames().iterator().next();
+            long[] shape = session.outputShape(out);
+            if (shape == null || shape.length != 3 || shape[2] <= 0) {
+                throw new ModelLoadException(b.source.modelName() + ": output '" + out + "' must be [batch, tokens, hidden] with a static "
+                        + "hidden size, found " + java.util.Arrays.toString(shape) + " (outputs: " + session.outputNames() + ")");
+            }
+            dim[0] = (int) shape[2];
+            return out;
+        });
+        this.dimension = dim[0];
+    }
+
+    public static Builder builder(ModelSource source) {
+        return new Builder(source);
+    }
+
+    public float[] embed(String text) {
+        Objects.requireNonNull(text, "text");
+        return embedAll(List.of(text))[0];
+    }
+
+    /** One vector per text, in input order, from as few ONNX runs as the batch budget allows. */
+    public float[][] embedAll(List<String> texts) {
+        Objects.requireNonNull(texts, "texts");
+        for (int i = 0; i < texts.size(); i++) {
+            if (texts.get(i) == null) {
+                throw new NullPointerException("texts[" + i + "]");
+            }
+        }
+        return handle.use(() -> encode(texts));
+    }
+
+    private float[][] encode(List<String> texts) {
+        float[][] out = new float[texts.size()][];
+        if (texts.isEmpty()) {
+            return out;
+        }
+        List<Window> windows = handle.tokenizer.windows(texts);
+        int h = dimension;
+        float[][] pooled = handle.runner.run(windows, (FloatBuffer fb, long[] shape, int row, Window w) -> pool(fb, shape, row, w, h));
+        int[] counts = new int[texts.size()];
+        for (int i = 0; i < windows.size(); i++) {
+            int owner = windows.get(i).owner();
+            if (out[owner] == null) {
+                out[owner] = pooled[i];
+            } else {
+                float[] acc = out[owner];
+                for (int d = 0; d < h; d++) {
+                    acc[d] += pooled[i][d];
+                }
+            }
+            counts[owner]++;
+        }
+        for (int t = 0; t < out.length; t++) {
+            if (counts[t] > 1) {
+                for (int d = 0; d < h; d++) {
+                    out[t][d] /= counts[t];
+                }
+            }
+            if (normalize) {
+                l2(out[t]);
+            }
+        }
+        return out;
+    }
+
+    private float[] pool(FloatBuffer fb, long[] shape, int row, Window w, int h) {
+        int seq = (int) shape[1];
+        int base = row * seq * h;
+        float[] v = new float[h];
+        if (pooling == Pooling.CLS) {
+            fb.get(base, v);
+            return v;
+        }
+        long[] mask = w.mask();
+        int kept = 0;
+        float[] token = new float[h];
+        for (int t = 0; t < mask.length; t++) {
+            if (mask[t] == 0) {
+                continue;
+            }
+            fb.get(base + t * h, token);
+            for (int d = 0; d < h; d++) {
+                v[d] += token[d];
+            }
+            kept++;
+        }
+        if (kept > 0) {
+            for (int d = 0; d < h; d++) {
+                v[d] /= kept;
+            }
+        }
+        return v;
+    }
+
+    private static void l2(float[] v) {
+        double sum = 0;
+        for (float x : v) {
+            sum += x * x;
+        }
+        double norm = Math.sqrt(sum);
+        if (norm > 1e-12) {
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) (v[i] / norm);
+            }
+        }
+    }
+
+    public int dimension() {
+        return dimension;
+    }
+
+    public Pooling pooling() {
+        return pooling;
+    }
+
+    public boolean normalize() {
+        return normalize;
+    }
+
+    public int maxLength() {
+        return handle.tokenizer.maxLength();
+    }
+
+    public ExecutionProvider provider() {
+        return handle.session.provider();
+    }
+
+    public ModelSource source() {
+        return source;
+    }
+
+    public boolean isClosed() {
+        return handle.isClosed();
+    }
+
+    @Override
+    public void close() {
+        handle.close();
+    }
+
+    /** Settings for a {@link TextEncoder}; each setter validates at once. */
+    public static final class Builder {
+        private final ModelSource source;
+        private RuntimeOptions options = RuntimeOptions.defaults();
+        private Pooling pooling = Pooling.MEAN;
+        private boolean normalize;
+        private int maxLength = DEFAULT_MAX_LENGTH;
+        private int stride = -1;
+        private String outputName;
+
+        private Builder(ModelSource source) {
+            this.source = Objects.requireNonNull(source, "source");
+        }
+
+        public Builder options(RuntimeOptions options) {
+            this.options = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        public Builder pooling(Pooling pooling) {
+            this.pooling = Objects.requireNonNull(pooling, "pooling");
+            return this;
+        }
+
+        /** L2-normalise each vector (what cosine-similarity users want). Default false. */
+        public Builder normalize(boolean normalize) {
+            this.normalize = normalize;
+            return this;
+        }
+
+        public Builder maxLength(int tokens) {
+            if (tokens < 8) {
+                throw new IllegalArgumentException("maxLength must be >= 8 tokens, got " + tokens);
+            }
+            this.maxLength = tokens;
+            return this;
+        }
+
+        public Builder stride(int tokens) {
+            if (tokens < 0) {
+                throw new IllegalArgumentException("stride must be >= 0, got " + tokens);
+            }
+            this.stride = tokens;
+            return this;
+        }
+
+        public Builder outputName(String outputName) {
+            this.outputName = Objects.requireNonNull(outputName, "outputName");
+            return this;
+        }
+
+        public TextEncoder build() {
+            return new TextEncoder(this);
+        }
+    }
+}

@@ -24,16 +24,25 @@ import java.util.Map;
 final class TextTokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer single;
     private final HuggingFaceTokenizer pair;
+    private final HuggingFaceTokenizer plain;
     private final int maxLength;
     private final int stride;
     private final String name;
+    /** Longest first text (in tokens, no specials) a pair may carry; longer ones keep their end. */
+    private final int maxFirstTokens;
 
-    private TextTokenizer(HuggingFaceTokenizer single, HuggingFaceTokenizer pair, int maxLength, int stride, String name) {
+    private TextTokenizer(HuggingFaceTokenizer single, HuggingFaceTokenizer pair, HuggingFaceTokenizer plain,
+                          int maxLength, int stride, String name) {
         this.single = single;
         this.pair = pair;
+        this.plain = plain;
         this.maxLength = maxLength;
         this.stride = stride;
         this.name = name;
+        int pairSpecials = plain.encode("", "").getIds().length;
+        // The second text needs more room than the stride, or the Rust tokenizer panics (and a
+        // panic across JNI aborts the JVM); half the window keeps the judged text dominant.
+        this.maxFirstTokens = Math.min((maxLength - pairSpecials) / 2, maxLength - pairSpecials - stride - 4);
     }
 
     static TextTokenizer load(ModelSource source, int maxLength, int stride) {
@@ -45,14 +54,22 @@ final class TextTokenizer implements AutoCloseable {
             throw new ModelLoadException("cannot read " + source.tokenizerName() + ": " + e.getMessage(), e);
         }
         HuggingFaceTokenizer single = create(json, "longest_first", maxLength, stride, source.tokenizerName());
-        HuggingFaceTokenizer pair;
+        HuggingFaceTokenizer pair = null;
+        HuggingFaceTokenizer plain = null;
         try {
             pair = create(json, "only_second", maxLength, stride, source.tokenizerName());
+            plain = create(json, "false", maxLength, stride, source.tokenizerName());
+            return new TextTokenizer(single, pair, plain, maxLength, stride, source.tokenizerName());
         } catch (RuntimeException e) {
             single.close();
+            if (pair != null) {
+                pair.close();
+            }
+            if (plain != null) {
+                plain.close();
+            }
             throw e;
         }
-        return new TextTokenizer(single, pair, maxLength, stride, source.tokenizerName());
     }
 
     private static HuggingFaceTokenizer create(byte[] json, String truncation, int maxLength, int stride, String name) {
@@ -62,7 +79,7 @@ final class TextTokenizer implements AutoCloseable {
         options.put("maxLength", Integer.toString(maxLength));
         options.put("modelMaxLength", Integer.toString(maxLength));
         options.put("stride", Integer.toString(stride));
-        options.put("withOverflowingTokens", "true");
+        options.put("withOverflowingTokens", Boolean.toString(!"false".equals(truncation)));
         try {
             return HuggingFaceTokenizer.newInstance(new java.io.ByteArrayInputStream(json), options);
         } catch (IOException | RuntimeException e) {
@@ -82,14 +99,9 @@ final class TextTokenizer implements AutoCloseable {
         return name;
     }
 
-    /** Token ids of {@code text} without windows (for counting); special tokens included. */
+    /** Tokens of {@code text} as one sequence with its special tokens, before any windowing. */
     int countTokens(String text) {
-        Encoding e = single.encode(text);
-        int n = e.getIds().length;
-        for (Encoding o : e.getOverflowing()) {
-            n += o.getIds().length;
-        }
-        return n;
+        return plain.encode(text).getIds().length;
     }
 
     /** All windows of all texts, in input order. One native call for the whole list. */
@@ -104,9 +116,14 @@ final class TextTokenizer implements AutoCloseable {
 
     /** Windows over the second text of each pair; the first text is repeated in each window. */
     List<Window> pairWindows(List<String> firsts, List<String> seconds) {
+        if (maxFirstTokens < 1) {
+            throw new IllegalStateException("windows of " + maxLength + " tokens with a stride of " + stride
+                    + " leave no room for text pairs; raise maxLength or lower stride");
+        }
         PairList<String, String> pairs = new PairList<>(firsts.size());
+        Encoding[] firstTokens = plain.batchEncode(firsts, false, false);
         for (int i = 0; i < firsts.size(); i++) {
-            pairs.add(firsts.get(i), seconds.get(i));
+            pairs.add(keepEnd(firsts.get(i), firstTokens[i]), seconds.get(i));
         }
         Encoding[] encodings = pair.batchEncode(pairs);
         List<Window> out = new ArrayList<>(firsts.size());
@@ -114,6 +131,24 @@ final class TextTokenizer implements AutoCloseable {
             addWindows(out, i, encodings[i], seconds.get(i), 1);
         }
         return out;
+    }
+
+    /**
+     * The first text of a pair, cut to its last {@link #maxFirstTokens} tokens when longer. The
+     * first text is context (a prompt before a response); the judged second text is never cut.
+     */
+    private String keepEnd(String first, Encoding tokens) {
+        int n = tokens.getIds().length;
+        if (n <= maxFirstTokens) {
+            return first;
+        }
+        CharSpan[] spans = tokens.getCharTokenSpans();
+        for (int t = n - maxFirstTokens; t < n; t++) {
+            if (spans[t] != null && spans[t].getStart() >= 0) {
+                return first.substring(new Offsets(first).utf16(spans[t].getStart()));
+            }
+        }
+        return "";
     }
 
     private static void addWindows(List<Window> out, int owner, Encoding first, String judged, int sequence) {
@@ -150,6 +185,7 @@ final class TextTokenizer implements AutoCloseable {
     public void close() {
         single.close();
         pair.close();
+        plain.close();
     }
 
     /** Code point index to UTF-16 index for one text; identity when the text has no surrogate pairs. */

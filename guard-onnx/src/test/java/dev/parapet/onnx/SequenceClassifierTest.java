@@ -116,6 +116,49 @@ class SequenceClassifierTest {
     }
 
     @Test
+    void should_keep_the_end_of_a_first_text_too_long_for_the_window_instead_of_crashing() {
+        String longPrompt = LongTexts.benignWords(400);
+        try (SequenceClassifier small = SequenceClassifier.builder(ModelSource.directory(TestModels.demoToxicity()))
+                .maxLength(64).build()) {
+            Classification shortAnswer = small.classifyPair(longPrompt, "Here is a short answer.");
+            assertThat(shortAnswer.windows()).hasSize(1);
+            String longAnswer = LongTexts.benignWords(300);
+            Classification windowed = small.classifyPair(longPrompt, longAnswer);
+            assertThat(windowed.windows().size()).isGreaterThan(5);
+            assertThat(windowed.windows().get(windowed.windows().size() - 1).end()).isEqualTo(longAnswer.length());
+        }
+    }
+
+    @Test
+    void should_refuse_pairs_cleanly_when_the_stride_leaves_no_room() {
+        try (SequenceClassifier tight = SequenceClassifier.builder(ModelSource.directory(TestModels.demoToxicity()))
+                .maxLength(16).stride(11).build()) {
+            assertThat(tight.classify(LongTexts.benignWords(50)).windows()).isNotEmpty();
+            assertThatThrownBy(() -> tight.classifyPair("prompt", "answer"))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("stride");
+        }
+    }
+
+    @Test
+    void should_survive_control_characters_lone_surrogates_and_zero_width_text() {
+        List<String> hostile = List.of("\u0000\u0001abc\u0007", "\uD800 lone high", "lone low \uDC00", "\uDC00\uD800 reversed",
+                "zero\u200Bwidth\u200Djoin\u2060", "\u202Ebidi override\u202C", "e\u0301\u0301\u0301\u0301\u0301".repeat(200),
+                "\n".repeat(5000), "x".repeat(100_000));
+        List<Classification> results = classifier.classifyAll(hostile);
+        assertThat(results).hasSize(hostile.size());
+        for (int i = 0; i < hostile.size(); i++) {
+            Classification c = results.get(i);
+            assertThat(c.probability(0) + c.probability(1)).isCloseTo(1.0f, within(1e-4f));
+            for (WindowScore w : c.windows()) {
+                assertThat(w.start()).isBetween(0, hostile.get(i).length());
+                assertThat(w.end()).isBetween(w.start(), hostile.get(i).length());
+            }
+        }
+        assertThat(classifier.classifyPair("\uD800", "\uDC00").windows()).hasSize(1);
+    }
+
+    @Test
     void should_find_one_toxic_sentence_at_the_end_of_a_5000_word_benign_text_with_its_offsets() {
         String benign = LongTexts.benignWords(5000);
         String text = benign + " " + TOXIC;

@@ -5,5 +5,7 @@ public enum Pooling {
     /** Mean over the tokens the attention mask keeps (sentence-transformers' default, MiniLM). */
     MEAN,
     /** The first token's vector (BGE). */
-    CLS
+    CLS,
+    /** Element-wise maximum over the tokens the attention mask keeps. */
+    MAX
 }

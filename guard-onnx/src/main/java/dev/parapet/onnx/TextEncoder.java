@@ -74,33 +74,25 @@ public final class TextEncoder implements AutoCloseable {
         return handle.use(() -> encode(texts));
     }
 
+    /**
+     * Mean, CLS and max pooling of every text from one encoder pass each, un-normalised; in input
+     * order. This is what heads read, so that several heads cost one encoder run.
+     */
+    public List<PooledEmbedding> encodeAll(List<String> texts) {
+        Objects.requireNonNull(texts, "texts");
+        for (int i = 0; i < texts.size(); i++) {
+            if (texts.get(i) == null) {
+                throw new NullPointerException("texts[" + i + "]");
+            }
+        }
+        return handle.use(() -> pooledAll(texts));
+    }
+
     private float[][] encode(List<String> texts) {
+        List<PooledEmbedding> pooled = pooledAll(texts);
         float[][] out = new float[texts.size()][];
-        if (texts.isEmpty()) {
-            return out;
-        }
-        List<Window> windows = handle.tokenizer.windows(texts);
-        int h = dimension;
-        float[][] pooled = handle.runner.run(windows, (FloatBuffer fb, long[] shape, int row, Window w) -> pool(fb, shape, row, w, h));
-        int[] counts = new int[texts.size()];
-        for (int i = 0; i < windows.size(); i++) {
-            int owner = windows.get(i).owner();
-            if (out[owner] == null) {
-                out[owner] = pooled[i];
-            } else {
-                float[] acc = out[owner];
-                for (int d = 0; d < h; d++) {
-                    acc[d] += pooled[i][d];
-                }
-            }
-            counts[owner]++;
-        }
         for (int t = 0; t < out.length; t++) {
-            if (counts[t] > 1) {
-                for (int d = 0; d < h; d++) {
-                    out[t][d] /= counts[t];
-                }
-            }
+            out[t] = pooled.get(t).get(pooling).clone();
             if (normalize) {
                 l2(out[t]);
             }
@@ -108,14 +100,52 @@ public final class TextEncoder implements AutoCloseable {
         return out;
     }
 
-    private float[] pool(FloatBuffer fb, long[] shape, int row, Window w, int h) {
+    private List<PooledEmbedding> pooledAll(List<String> texts) {
+        if (texts.isEmpty()) {
+            return List.of();
+        }
+        List<Window> windows = handle.tokenizer.windows(texts);
+        int h = dimension;
+        // one row per window: [mean | cls | max]
+        float[][] rows = handle.runner.run(windows, (FloatBuffer fb, long[] shape, int row, Window w) -> pool(fb, shape, row, w, h));
+        float[][] acc = new float[texts.size()][];
+        int[] counts = new int[texts.size()];
+        for (int i = 0; i < windows.size(); i++) {
+            int owner = windows.get(i).owner();
+            float[] r = rows[i];
+            if (acc[owner] == null) {
+                acc[owner] = r;
+            } else {
+                float[] a = acc[owner];
+                for (int d = 0; d < 2 * h; d++) {
+                    a[d] += r[d];
+                }
+                for (int d = 2 * h; d < 3 * h; d++) {
+                    a[d] = Math.max(a[d], r[d]);
+                }
+            }
+            counts[owner]++;
+        }
+        List<PooledEmbedding> out = new java.util.ArrayList<>(texts.size());
+        for (int t = 0; t < acc.length; t++) {
+            float[] a = acc[t];
+            if (counts[t] > 1) {
+                for (int d = 0; d < 2 * h; d++) {
+                    a[d] /= counts[t];
+                }
+            }
+            out.add(new PooledEmbedding(java.util.Arrays.copyOfRange(a, 0, h), java.util.Arrays.copyOfRange(a, h, 2 * h),
+                    java.util.Arrays.copyOfRange(a, 2 * h, 3 * h)));
+        }
+        return out;
+    }
+
+    private static float[] pool(FloatBuffer fb, long[] shape, int row, Window w, int h) {
         int seq = (int) shape[1];
         int base = row * seq * h;
-        float[] v = new float[h];
-        if (pooling == Pooling.CLS) {
-            fb.get(base, v);
-            return v;
-        }
+        float[] v = new float[3 * h];
+        fb.get(base, v, h, h);
+        java.util.Arrays.fill(v, 2 * h, 3 * h, Float.NEGATIVE_INFINITY);
         long[] mask = w.mask();
         int kept = 0;
         float[] token = new float[h];
@@ -126,6 +156,9 @@ public final class TextEncoder implements AutoCloseable {
             fb.get(base + t * h, token);
             for (int d = 0; d < h; d++) {
                 v[d] += token[d];
+                if (token[d] > v[2 * h + d]) {
+                    v[2 * h + d] = token[d];
+                }
             }
             kept++;
         }
@@ -133,6 +166,8 @@ public final class TextEncoder implements AutoCloseable {
             for (int d = 0; d < h; d++) {
                 v[d] /= kept;
             }
+        } else {
+            java.util.Arrays.fill(v, 2 * h, 3 * h, 0f);
         }
         return v;
     }

@@ -1,0 +1,546 @@
+package dev.parapet.onnx;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.parapet.core.ModelLoadException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A small trained head on a frozen text encoder: features from pooled embeddings, a stack of dense
+ * layers ending in one unit, and a calibration {@code p = sigmoid(a * z + b)}.
+ *
+ * <p>A head is a versioned resource of a few KB ({@value #FORMAT}, JSON with float32 weights in
+ * base64) that names the encoder it was trained on (name and sha256), the poolings it reads, how a
+ * (prompt, response) pair becomes features, its labels, its default threshold and the metrics it
+ * reached. Heads on the same encoder share one encoder pass: they read a {@link PooledEmbedding}.
+ *
+ * <ul>
+ * <li>{@link Task#BINARY}: the output is the logit of {@code labels[1]} (the flagged class);
+ *     {@link #probability} is its calibrated probability.</li>
+ * <li>{@link Task#REWARD}: the output is a reward; {@link #probability} maps it to (0, 1) with the
+ *     same calibration, read as the chance the response beats a typical one (Bradley-Terry).</li>
+ * </ul>
+ *
+ * Immutable and thread-safe.
+ */
+public final class EmbeddingHead {
+    public static final String FORMAT = "parapet-head/1";
+
+    /** What the head predicts. */
+    public enum Task { BINARY, REWARD }
+
+    /** What a head reads: one text, or a (prompt, response) pair. */
+    public enum Input { TEXT, PAIR }
+
+    /** Parts of a pair's feature vector, in declared order; {@code u} = prompt features, {@code v} = response features. */
+    public enum PairFeature { PROMPT, RESPONSE, PRODUCT, ABS_DIFF }
+
+    /** Activation after a dense layer. */
+    public enum Activation { NONE, RELU, TANH }
+
+    /** One dense layer: {@code y = act(W x + b)}, {@code W} row-major [out][in]. */
+    public record Dense(int in, int out, float[] weights, float[] bias, Activation activation) {
+        public Dense {
+            Objects.requireNonNull(weights, "weights");
+            Objects.requireNonNull(bias, "bias");
+            Objects.requireNonNull(activation, "activation");
+            if (in < 1 || out < 1 || weights.length != in * out || bias.length != out) {
+                throw new IllegalArgumentException("dense layer " + in + " -> " + out + " needs " + (in * out) + " weights and "
+                        + out + " biases, got " + weights.length + " and " + bias.length);
+            }
+        }
+
+        float[] apply(float[] x) {
+            float[] y = new float[out];
+            for (int o = 0; o < out; o++) {
+                double sum = bias[o];
+                int row = o * in;
+                for (int i = 0; i < in; i++) {
+                    sum += weights[row + i] * x[i];
+                }
+                y[o] = switch (activation) {
+                    case NONE -> (float) sum;
+                    case RELU -> (float) Math.max(0.0, sum);
+                    case TANH -> (float) Math.tanh(sum);
+                };
+            }
+            return y;
+        }
+    }
+
+    private final String name;
+    private final Task task;
+    private final Input input;
+    private final String encoderName;
+    private final String encoderSha256;
+    private final int maxLength;
+    private final List<Pooling> poolings;
+    private final boolean normalize;
+    private final List<PairFeature> pairFeatures;
+    private final List<Dense> layers;
+    private final double calibrationA;
+    private final double calibrationB;
+    private final List<String> labels;
+    private final double threshold;
+    private final Map<String, Object> metadata;
+
+    private EmbeddingHead(Builder b) {
+        this.name = b.name;
+        this.task = b.task;
+        this.input = b.input;
+        this.encoderName = b.encoderName;
+        this.encoderSha256 = b.encoderSha256;
+        this.maxLength = b.maxLength;
+        this.poolings = List.copyOf(b.poolings);
+        this.normalize = b.normalize;
+        this.pairFeatures = List.copyOf(b.pairFeatures);
+        this.layers = List.copyOf(b.layers);
+        this.calibrationA = b.calibrationA;
+        this.calibrationB = b.calibrationB;
+        this.labels = List.copyOf(b.labels);
+        this.threshold = b.threshold;
+        this.metadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.metadata));
+    }
+
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    // ---- inference ------------------------------------------------------------------------
+
+    /** The feature vector of one text: the chosen poolings, each L2-normalised if {@link #normalize()}, concatenated. */
+    public float[] textFeatures(PooledEmbedding e) {
+        Objects.requireNonNull(e, "embedding");
+        int h = e.dimension();
+        float[] f = new float[h * poolings.size()];
+        for (int p = 0; p < poolings.size(); p++) {
+            float[] part = e.get(poolings.get(p));
+            double scale = 1.0;
+            if (normalize) {
+                double sum = 0;
+                for (float x : part) {
+                    sum += x * x;
+                }
+                scale = 1.0 / Math.max(Math.sqrt(sum), 1e-12);
+            }
+            for (int d = 0; d < h; d++) {
+                f[p * h + d] = (float) (part[d] * scale);
+            }
+        }
+        return f;
+    }
+
+    /** The feature vector of a (prompt, response) pair, from {@link #pairFeatures()}. */
+    public float[] pairFeatures(PooledEmbedding prompt, PooledEmbedding response) {
+        float[] u = textFeatures(prompt);
+        float[] v = textFeatures(response);
+        int n = u.length;
+        float[] f = new float[n * pairFeatures.size()];
+        for (int k = 0; k < pairFeatures.size(); k++) {
+            int base = k * n;
+            for (int d = 0; d < n; d++) {
+                f[base + d] = switch (pairFeatures.get(k)) {
+                    case PROMPT -> u[d];
+                    case RESPONSE -> v[d];
+                    case PRODUCT -> u[d] * v[d];
+                    case ABS_DIFF -> Math.abs(u[d] - v[d]);
+                };
+            }
+        }
+        return f;
+    }
+
+    /** The raw output unit (logit of the flagged class, or reward) for a feature vector. */
+    public double score(float[] features) {
+        Objects.requireNonNull(features, "features");
+        if (features.length != inputSize()) {
+            throw new IllegalArgumentException("head '" + name + "' takes " + inputSize() + " features, got " + features.length);
+        }
+        float[] x = features;
+        for (Dense layer : layers) {
+            x = layer.apply(x);
+        }
+        return x[0];
+    }
+
+    /** Calibrated probability in [0, 1] for a feature vector. */
+    public double probability(float[] features) {
+        double z = calibrationA * score(features) + calibrationB;
+        return 1.0 / (1.0 + Math.exp(-z));
+    }
+
+    /** Probability for one text (task with {@link Input#TEXT}). */
+    public double probability(PooledEmbedding text) {
+        return probability(textFeatures(text));
+    }
+
+    /** Probability for a pair (task with {@link Input#PAIR}). */
+    public double probability(PooledEmbedding prompt, PooledEmbedding response) {
+        return probability(pairFeatures(prompt, response));
+    }
+
+    public int inputSize() {
+        return layers.get(0).in();
+    }
+
+    // ---- accessors ------------------------------------------------------------------------
+
+    public String name() {
+        return name;
+    }
+
+    public Task task() {
+        return task;
+    }
+
+    public Input input() {
+        return input;
+    }
+
+    public String encoderName() {
+        return encoderName;
+    }
+
+    public String encoderSha256() {
+        return encoderSha256;
+    }
+
+    public int maxLength() {
+        return maxLength;
+    }
+
+    public List<Pooling> poolings() {
+        return poolings;
+    }
+
+    public boolean normalize() {
+        return normalize;
+    }
+
+    public List<PairFeature> pairFeatureList() {
+        return pairFeatures;
+    }
+
+    public List<Dense> layers() {
+        return layers;
+    }
+
+    public double calibrationA() {
+        return calibrationA;
+    }
+
+    public double calibrationB() {
+        return calibrationB;
+    }
+
+    public List<String> labels() {
+        return labels;
+    }
+
+    /** The flagged label ({@code labels[1]}). */
+    public String flaggedLabel() {
+        return labels.get(1);
+    }
+
+    public double threshold() {
+        return threshold;
+    }
+
+    public Map<String, Object> metadata() {
+        return metadata;
+    }
+
+    // ---- JSON -----------------------------------------------------------------------------
+
+    /** Reads a head; any problem fails with {@link ModelLoadException} naming {@code source}. */
+    public static EmbeddingHead read(InputStream in, String source) {
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(source, "source");
+        JsonObject root;
+        try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+            JsonElement e = JsonParser.parseReader(r);
+            if (!e.isJsonObject()) {
+                throw new ModelLoadException(source + ": expected a JSON object");
+            }
+            root = e.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new ModelLoadException(source + " is not valid JSON: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read " + source + ": " + e.getMessage(), e);
+        }
+        try {
+            String format = str(root, "format");
+            if (!FORMAT.equals(format)) {
+                throw new ModelLoadException(source + ": format '" + format + "' is not supported; expected " + FORMAT);
+            }
+            Builder b = builder(str(root, "name"))
+                    .task(Task.valueOf(str(root, "task").toUpperCase(Locale.ROOT)))
+                    .input(Input.valueOf(str(root, "input").toUpperCase(Locale.ROOT)));
+            JsonObject enc = root.getAsJsonObject("encoder");
+            if (enc == null) {
+                throw new ModelLoadException(source + ": missing 'encoder'");
+            }
+            b.encoder(str(enc, "name"), str(enc, "sha256"), enc.get("max_length").getAsInt());
+            List<Pooling> poolings = new ArrayList<>();
+            for (JsonElement p : root.getAsJsonArray("pooling")) {
+                poolings.add(Pooling.valueOf(p.getAsString().toUpperCase(Locale.ROOT)));
+            }
+            b.poolings(poolings).normalize(root.has("normalize") && root.get("normalize").getAsBoolean());
+            if (root.has("pair_features")) {
+                List<PairFeature> pf = new ArrayList<>();
+                for (JsonElement p : root.getAsJsonArray("pair_features")) {
+                    pf.add(PairFeature.valueOf(p.getAsString().toUpperCase(Locale.ROOT)));
+                }
+                b.pairFeatures(pf);
+            }
+            for (JsonElement l : root.getAsJsonArray("layers")) {
+                JsonObject o = l.getAsJsonObject();
+                b.layer(new Dense(o.get("in").getAsInt(), o.get("out").getAsInt(), floats(str(o, "weights_f32le_b64")),
+                        floats(str(o, "bias_f32le_b64")), Activation.valueOf(str(o, "activation").toUpperCase(Locale.ROOT))));
+            }
+            JsonObject cal = root.getAsJsonObject("calibration");
+            if (cal != null) {
+                b.calibration(cal.get("a").getAsDouble(), cal.get("b").getAsDouble());
+            }
+            List<String> labels = new ArrayList<>();
+            for (JsonElement l : root.getAsJsonArray("labels")) {
+                labels.add(l.getAsString());
+            }
+            b.labels(labels).threshold(root.get("threshold").getAsDouble());
+            if (root.has("metadata")) {
+                Map<String, Object> meta = new Gson().fromJson(root.get("metadata"), LinkedHashMap.class);
+                b.metadata(meta);
+            }
+            return b.build();
+        } catch (ModelLoadException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ModelLoadException(source + ": not a valid " + FORMAT + " head: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes this head as {@value #FORMAT} JSON (UTF-8); the stream is flushed, not closed. */
+    public void write(OutputStream out) {
+        JsonObject root = new JsonObject();
+        root.addProperty("format", FORMAT);
+        root.addProperty("name", name);
+        root.addProperty("task", task.name().toLowerCase(Locale.ROOT));
+        root.addProperty("input", input.name().toLowerCase(Locale.ROOT));
+        JsonObject enc = new JsonObject();
+        enc.addProperty("name", encoderName);
+        enc.addProperty("sha256", encoderSha256);
+        enc.addProperty("max_length", maxLength);
+        root.add("encoder", enc);
+        JsonArray pool = new JsonArray();
+        poolings.forEach(p -> pool.add(p.name().toLowerCase(Locale.ROOT)));
+        root.add("pooling", pool);
+        root.addProperty("normalize", normalize);
+        if (!pairFeatures.isEmpty()) {
+            JsonArray pf = new JsonArray();
+            pairFeatures.forEach(p -> pf.add(p.name().toLowerCase(Locale.ROOT)));
+            root.add("pair_features", pf);
+        }
+        JsonArray labelArray = new JsonArray();
+        labels.forEach(labelArray::add);
+        root.add("labels", labelArray);
+        root.addProperty("threshold", threshold);
+        JsonObject cal = new JsonObject();
+        cal.addProperty("method", "platt");
+        cal.addProperty("a", calibrationA);
+        cal.addProperty("b", calibrationB);
+        root.add("calibration", cal);
+        JsonArray ls = new JsonArray();
+        for (Dense d : layers) {
+            JsonObject o = new JsonObject();
+            o.addProperty("in", d.in());
+            o.addProperty("out", d.out());
+            o.addProperty("activation", d.activation().name().toLowerCase(Locale.ROOT));
+            o.addProperty("weights_f32le_b64", base64(d.weights()));
+            o.addProperty("bias_f32le_b64", base64(d.bias()));
+            ls.add(o);
+        }
+        root.add("layers", ls);
+        Gson gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
+        root.add("metadata", gson.toJsonTree(metadata));
+        try {
+            Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+            gson.toJson(root, w);
+            w.write('\n');
+            w.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String str(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            throw new IllegalArgumentException("missing '" + key + "'");
+        }
+        return e.getAsString();
+    }
+
+    private static String base64(float[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            b.putFloat(v);
+        }
+        return Base64.getEncoder().encodeToString(b.array());
+    }
+
+    private static float[] floats(String base64) {
+        ByteBuffer b = ByteBuffer.wrap(Base64.getDecoder().decode(base64)).order(ByteOrder.LITTLE_ENDIAN);
+        float[] f = new float[b.remaining() / Float.BYTES];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = b.getFloat();
+        }
+        return f;
+    }
+
+    @Override
+    public String toString() {
+        return "EmbeddingHead{" + name + ", " + task + ", " + input + ", encoder=" + encoderName + ", pooling=" + poolings
+                + ", layers=" + layers.size() + ", threshold=" + threshold + '}';
+    }
+
+    /** Builds an {@link EmbeddingHead}; {@link #build()} checks that the parts fit together. */
+    public static final class Builder {
+        private final String name;
+        private Task task = Task.BINARY;
+        private Input input = Input.TEXT;
+        private String encoderName;
+        private String encoderSha256;
+        private int maxLength = TextEncoder.DEFAULT_MAX_LENGTH;
+        private List<Pooling> poolings = List.of(Pooling.MEAN);
+        private boolean normalize;
+        private List<PairFeature> pairFeatures = List.of();
+        private final List<Dense> layers = new ArrayList<>();
+        private double calibrationA = 1.0;
+        private double calibrationB = 0.0;
+        private List<String> labels;
+        private double threshold = 0.5;
+        private Map<String, Object> metadata = new LinkedHashMap<>();
+
+        private Builder(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+        }
+
+        public Builder task(Task task) {
+            this.task = Objects.requireNonNull(task, "task");
+            return this;
+        }
+
+        public Builder input(Input input) {
+            this.input = Objects.requireNonNull(input, "input");
+            return this;
+        }
+
+        public Builder encoder(String name, String sha256, int maxLength) {
+            this.encoderName = Objects.requireNonNull(name, "encoder name");
+            this.encoderSha256 = Objects.requireNonNull(sha256, "encoder sha256");
+            if (maxLength < 8) {
+                throw new IllegalArgumentException("encoder maxLength must be >= 8, got " + maxLength);
+            }
+            this.maxLength = maxLength;
+            return this;
+        }
+
+        public Builder poolings(List<Pooling> poolings) {
+            if (poolings == null || poolings.isEmpty()) {
+                throw new IllegalArgumentException("poolings needs at least one pooling");
+            }
+            this.poolings = List.copyOf(poolings);
+            return this;
+        }
+
+        public Builder normalize(boolean normalize) {
+            this.normalize = normalize;
+            return this;
+        }
+
+        public Builder pairFeatures(List<PairFeature> pairFeatures) {
+            this.pairFeatures = List.copyOf(Objects.requireNonNull(pairFeatures, "pairFeatures"));
+            return this;
+        }
+
+        public Builder layer(Dense layer) {
+            layers.add(Objects.requireNonNull(layer, "layer"));
+            return this;
+        }
+
+        public Builder calibration(double a, double b) {
+            if (!Double.isFinite(a) || !Double.isFinite(b)) {
+                throw new IllegalArgumentException("calibration must be finite, got a=" + a + ", b=" + b);
+            }
+            this.calibrationA = a;
+            this.calibrationB = b;
+            return this;
+        }
+
+        public Builder labels(List<String> labels) {
+            this.labels = List.copyOf(Objects.requireNonNull(labels, "labels"));
+            return this;
+        }
+
+        public Builder threshold(double threshold) {
+            if (!(threshold >= 0.0 && threshold <= 1.0)) {
+                throw new IllegalArgumentException("threshold must be in [0, 1], got " + threshold);
+            }
+            this.threshold = threshold;
+            return this;
+        }
+
+        public Builder metadata(Map<String, Object> metadata) {
+            this.metadata = new LinkedHashMap<>(Objects.requireNonNull(metadata, "metadata"));
+            return this;
+        }
+
+        public EmbeddingHead build() {
+            if (encoderName == null) {
+                throw new IllegalArgumentException("head '" + name + "': encoder(...) is required");
+            }
+            if (labels == null || labels.size() != 2) {
+                throw new IllegalArgumentException("head '" + name + "': labels must be [negative, positive], got " + labels);
+            }
+            if (layers.isEmpty()) {
+                throw new IllegalArgumentException("head '" + name + "': at least one layer is required");
+            }
+            if (input == Input.PAIR && pairFeatures.isEmpty()) {
+                throw new IllegalArgumentException("head '" + name + "': a PAIR head needs pairFeatures");
+            }
+            for (int i = 1; i < layers.size(); i++) {
+                if (layers.get(i).in() != layers.get(i - 1).out()) {
+                    throw new IllegalArgumentException("head '" + name + "': layer " + i + " takes " + layers.get(i).in()
+                            + " inputs but layer " + (i - 1) + " gives " + layers.get(i - 1).out());
+                }
+            }
+            if (layers.get(layers.size() - 1).out() != 1) {
+                throw new IllegalArgumentException("head '" + name + "': the last layer must have one output unit");
+            }
+            return new EmbeddingHead(this);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.parapet.onnx;
+
+import dev.parapet.core.ModelLoadException;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class EmbeddingHeadTest {
+
+    static EmbeddingHead twoLayer() {
+        return EmbeddingHead.builder("toy")
+                .encoder("toy-encoder", "00ff", 128)
+                .poolings(List.of(Pooling.MEAN, Pooling.MAX))
+                .layer(new EmbeddingHead.Dense(4, 2, new float[]{1, 0, 0, 0, 0, -1, 0, 0}, new float[]{0.5f, 0}, EmbeddingHead.Activation.RELU))
+                .layer(new EmbeddingHead.Dense(2, 1, new float[]{2, -1}, new float[]{-0.25f}, EmbeddingHead.Activation.NONE))
+                .calibration(0.5, 0.1)
+                .labels(List.of("ok", "bad"))
+                .threshold(0.42)
+                .metadata(Map.of("data", "toy", "dev_f1", 0.9))
+                .build();
+    }
+
+    @Test
+    void should_compute_features_layers_and_calibration() {
+        EmbeddingHead head = twoLayer();
+        PooledEmbedding e = new PooledEmbedding(new float[]{1, 2}, new float[]{9, 9}, new float[]{-3, 4});
+        float[] f = head.textFeatures(e);
+        assertThat(f).containsExactly(1, 2, -3, 4);
+        // layer 1: relu(1 + .5) = 1.5, relu(-2) = 0 ; layer 2: 2*1.5 - 0 - .25 = 2.75
+        assertThat(head.score(f)).isCloseTo(2.75, within(1e-6));
+        assertThat(head.probability(f)).isCloseTo(1 / (1 + Math.exp(-(0.5 * 2.75 + 0.1))), within(1e-9));
+        assertThatThrownBy(() -> head.score(new float[3])).hasMessageContaining("4 features");
+    }
+
+    @Test
+    void should_build_pair_features_in_declared_order() {
+        EmbeddingHead head = EmbeddingHead.builder("pair").encoder("e", "00", 64).input(EmbeddingHead.Input.PAIR)
+                .poolings(List.of(Pooling.CLS)).normalize(false)
+                .pairFeatures(List.of(EmbeddingHead.PairFeature.RESPONSE, EmbeddingHead.PairFeature.PRODUCT, EmbeddingHead.PairFeature.ABS_DIFF))
+                .layer(new EmbeddingHead.Dense(6, 1, new float[6], new float[1], EmbeddingHead.Activation.NONE))
+                .labels(List.of("worse", "better")).build();
+        PooledEmbedding p = new PooledEmbedding(new float[2], new float[]{1, -2}, new float[2]);
+        PooledEmbedding r = new PooledEmbedding(new float[2], new float[]{3, 4}, new float[2]);
+        assertThat(head.pairFeatures(p, r)).containsExactly(3, 4, 3, -8, 2, 6);
+        assertThat(head.probability(p, r)).isCloseTo(0.5, within(1e-9));
+    }
+
+    @Test
+    void should_round_trip_through_json() {
+        EmbeddingHead head = twoLayer();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        head.write(out);
+        EmbeddingHead back = EmbeddingHead.read(new ByteArrayInputStream(out.toByteArray()), "toy.json");
+        PooledEmbedding e = new PooledEmbedding(new float[]{0.3f, -2}, new float[2], new float[]{1.5f, 4});
+        assertThat(back.probability(e)).isEqualTo(head.probability(e));
+        assertThat(back.threshold()).isEqualTo(0.42);
+        assertThat(back.labels()).containsExactly("ok", "bad");
+        assertThat(back.poolings()).containsExactly(Pooling.MEAN, Pooling.MAX);
+        assertThat(back.encoderSha256()).isEqualTo("00ff");
+        assertThat(back.metadata()).containsEntry("data", "toy");
+        assertThat(new String(out.toByteArray(), StandardCharsets.UTF_8)).contains("\"format\": \"parapet-head/1\"");
+    }
+
+    @Test
+    void should_reject_broken_heads_naming_the_source() {
+        assertThatThrownBy(() -> EmbeddingHead.read(new ByteArrayInputStream("{".getBytes(StandardCharsets.UTF_8)), "heads/x.json"))
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("heads/x.json");
+        assertThatThrownBy(() -> EmbeddingHead.read(new ByteArrayInputStream("{\"format\":\"other/9\"}".getBytes(StandardCharsets.UTF_8)), "y.json"))
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("other/9");
+        assertThatThrownBy(() -> EmbeddingHead.read(new ByteArrayInputStream("{\"format\":\"parapet-head/1\",\"name\":\"z\"}".getBytes(StandardCharsets.UTF_8)), "z.json"))
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("z.json");
+        assertThatThrownBy(() -> EmbeddingHead.builder("bad").encoder("e", "0", 64).labels(List.of("a", "b"))
+                .layer(new EmbeddingHead.Dense(2, 3, new float[6], new float[3], EmbeddingHead.Activation.RELU))
+                .layer(new EmbeddingHead.Dense(2, 1, new float[2], new float[1], EmbeddingHead.Activation.NONE)).build())
+                .hasMessageContaining("layer 1 takes 2 inputs");
+    }
+
+    @Test
+    void should_pool_mean_cls_and_max_from_one_encoder_pass() {
+        try (TextEncoder enc = TextEncoder.builder(Encoders.minilm()).options(RuntimeOptions.builder().maxBatchSize(1).build()).build();
+             TextEncoder cls = TextEncoder.builder(Encoders.minilm()).pooling(Pooling.CLS).options(RuntimeOptions.builder().maxBatchSize(1).build()).build()) {
+            List<String> texts = List.of("hello world", "Bread needs flour, water, salt and yeast.");
+            List<PooledEmbedding> pooled = enc.encodeAll(texts);
+            float[][] mean = enc.embedAll(texts);
+            float[][] first = cls.embedAll(texts);
+            for (int i = 0; i < texts.size(); i++) {
+                assertThat(pooled.get(i).mean()).containsExactly(mean[i]);
+                assertThat(pooled.get(i).cls()).containsExactly(first[i]);
+                for (int d = 0; d < 384; d++) {
+                    assertThat(pooled.get(i).max()[d]).isGreaterThanOrEqualTo(pooled.get(i).mean()[d] - 1e-6f);
+                }
+            }
+        }
+    }
+}

@@ -79,20 +79,34 @@ public final class TextEncoder implements AutoCloseable {
      * order. This is what heads read, so that several heads cost one encoder run.
      */
     public List<PooledEmbedding> encodeAll(List<String> texts) {
+        List<EncodedText> encoded = encodeWindows(texts);
+        List<PooledEmbedding> out = new java.util.ArrayList<>(encoded.size());
+        for (EncodedText e : encoded) {
+            out.add(e.pooled());
+        }
+        return out;
+    }
+
+    /**
+     * Every text's windows with their poolings and spans, plus the whole-text pooling; in input
+     * order, from as few ONNX runs as the batch budget allows. Heads that must say where a label
+     * fired score each window; heads that judge a text as a whole read {@link EncodedText#pooled()}.
+     */
+    public List<EncodedText> encodeWindows(List<String> texts) {
         Objects.requireNonNull(texts, "texts");
         for (int i = 0; i < texts.size(); i++) {
             if (texts.get(i) == null) {
                 throw new NullPointerException("texts[" + i + "]");
             }
         }
-        return handle.use(() -> pooledAll(texts));
+        return handle.use(() -> windowsAll(texts));
     }
 
     private float[][] encode(List<String> texts) {
-        List<PooledEmbedding> pooled = pooledAll(texts);
+        List<EncodedText> encoded = windowsAll(texts);
         float[][] out = new float[texts.size()][];
         for (int t = 0; t < out.length; t++) {
-            out[t] = pooled.get(t).get(pooling).clone();
+            out[t] = encoded.get(t).pooled().get(pooling).clone();
             if (normalize) {
                 l2(out[t]);
             }
@@ -100,7 +114,7 @@ public final class TextEncoder implements AutoCloseable {
         return out;
     }
 
-    private List<PooledEmbedding> pooledAll(List<String> texts) {
+    private List<EncodedText> windowsAll(List<String> texts) {
         if (texts.isEmpty()) {
             return List.of();
         }
@@ -108,36 +122,40 @@ public final class TextEncoder implements AutoCloseable {
         int h = dimension;
         // one row per window: [mean | cls | max]
         float[][] rows = handle.runner.run(windows, (FloatBuffer fb, long[] shape, int row, Window w) -> pool(fb, shape, row, w, h));
-        float[][] acc = new float[texts.size()][];
-        int[] counts = new int[texts.size()];
-        for (int i = 0; i < windows.size(); i++) {
-            int owner = windows.get(i).owner();
-            float[] r = rows[i];
-            if (acc[owner] == null) {
-                acc[owner] = r;
-            } else {
-                float[] a = acc[owner];
-                for (int d = 0; d < 2 * h; d++) {
-                    a[d] += r[d];
-                }
-                for (int d = 2 * h; d < 3 * h; d++) {
-                    a[d] = Math.max(a[d], r[d]);
-                }
-            }
-            counts[owner]++;
+        List<List<EncodedText.WindowEmbedding>> perText = new java.util.ArrayList<>(texts.size());
+        for (int t = 0; t < texts.size(); t++) {
+            perText.add(new java.util.ArrayList<>(1));
         }
-        List<PooledEmbedding> out = new java.util.ArrayList<>(texts.size());
-        for (int t = 0; t < acc.length; t++) {
-            float[] a = acc[t];
-            if (counts[t] > 1) {
-                for (int d = 0; d < 2 * h; d++) {
-                    a[d] /= counts[t];
-                }
-            }
-            out.add(new PooledEmbedding(java.util.Arrays.copyOfRange(a, 0, h), java.util.Arrays.copyOfRange(a, h, 2 * h),
-                    java.util.Arrays.copyOfRange(a, 2 * h, 3 * h)));
+        for (int i = 0; i < windows.size(); i++) {
+            Window w = windows.get(i);
+            perText.get(w.owner()).add(new EncodedText.WindowEmbedding(w.index(), w.start(), w.end(), split(rows[i], h)));
+        }
+        List<EncodedText> out = new java.util.ArrayList<>(texts.size());
+        for (List<EncodedText.WindowEmbedding> ws : perText) {
+            out.add(new EncodedText(ws, ws.size() == 1 ? ws.get(0).embedding() : combine(ws, h)));
         }
         return out;
+    }
+
+    private static PooledEmbedding split(float[] row, int h) {
+        return new PooledEmbedding(java.util.Arrays.copyOfRange(row, 0, h), java.util.Arrays.copyOfRange(row, h, 2 * h),
+                java.util.Arrays.copyOfRange(row, 2 * h, 3 * h));
+    }
+
+    private static PooledEmbedding combine(List<EncodedText.WindowEmbedding> ws, int h) {
+        float[] mean = new float[h];
+        float[] cls = new float[h];
+        float[] max = new float[h];
+        java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
+        for (EncodedText.WindowEmbedding w : ws) {
+            PooledEmbedding e = w.embedding();
+            for (int d = 0; d < h; d++) {
+                mean[d] += e.mean()[d] / ws.size();
+                cls[d] += e.cls()[d] / ws.size();
+                max[d] = Math.max(max[d], e.max()[d]);
+            }
+        }
+        return new PooledEmbedding(mean, cls, max);
     }
 
     private static float[] pool(FloatBuffer fb, long[] shape, int row, Window w, int h) {

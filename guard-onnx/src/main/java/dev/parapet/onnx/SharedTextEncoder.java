@@ -1,0 +1,173 @@
+package dev.parapet.onnx;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One {@link TextEncoder} shared by several heads, with a small memo so that the heads of one guard
+ * call encode each text once: the prompt-toxicity, output-toxicity, refusal and preference heads
+ * all read the same {@link EncodedText} of the same string.
+ *
+ * <p>The memo is bounded ({@code memoEntries}, oldest out first) and only holds texts of at most
+ * {@link #MAX_MEMO_CHARS} characters; concurrent requests for the same text wait for one encoder
+ * run instead of starting their own. It keeps the texts themselves as keys, in memory only.
+ *
+ * <p>Reference counted: each holder calls {@link #retain()} once and {@link #close()} once; the
+ * encoder closes with the last holder.
+ */
+public final class SharedTextEncoder implements AutoCloseable {
+    /** Longer texts are encoded every time instead of being kept as memo keys. */
+    public static final int MAX_MEMO_CHARS = 16_384;
+    public static final int DEFAULT_MEMO_ENTRIES = 256;
+
+    private final TextEncoder encoder;
+    private final int memoEntries;
+    private final ConcurrentHashMap<String, CompletableFuture<EncodedText>> memo = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger references = new AtomicInteger(1);
+    private final java.util.concurrent.atomic.AtomicLong encoded = new java.util.concurrent.atomic.AtomicLong();
+
+    private SharedTextEncoder(TextEncoder encoder, int memoEntries) {
+        this.encoder = encoder;
+        this.memoEntries = memoEntries;
+    }
+
+    /** Takes ownership of {@code encoder}; the caller holds the first reference. */
+    public static SharedTextEncoder of(TextEncoder encoder, int memoEntries) {
+        Objects.requireNonNull(encoder, "encoder");
+        if (memoEntries < 0) {
+            throw new IllegalArgumentException("memoEntries must be >= 0, got " + memoEntries);
+        }
+        return new SharedTextEncoder(encoder, memoEntries);
+    }
+
+    public static SharedTextEncoder of(TextEncoder encoder) {
+        return of(encoder, DEFAULT_MEMO_ENTRIES);
+    }
+
+    /** Adds a holder; throws {@link IllegalStateException} once the encoder is closed. */
+    public SharedTextEncoder retain() {
+        references.updateAndGet(n -> {
+            if (n <= 0) {
+                throw new IllegalStateException("shared encoder " + encoder.source().modelName() + " is closed");
+            }
+            return n + 1;
+        });
+        return this;
+    }
+
+    public TextEncoder encoder() {
+        return encoder;
+    }
+
+    public EncodedText encode(String text) {
+        Objects.requireNonNull(text, "text");
+        return encode(List.of(text)).get(0);
+    }
+
+    /** Encodes the texts, reusing memoised ones; every miss goes into one encoder call. */
+    public List<EncodedText> encode(List<String> texts) {
+        Objects.requireNonNull(texts, "texts");
+        if (memoEntries == 0) {
+            encoded.addAndGet(texts.size());
+            return encoder.encodeWindows(texts);
+        }
+        List<CompletableFuture<EncodedText>> futures = new ArrayList<>(texts.size());
+        List<String> misses = new ArrayList<>();
+        List<CompletableFuture<EncodedText>> owned = new ArrayList<>();
+        List<String> uncached = new ArrayList<>();
+        List<CompletableFuture<EncodedText>> uncachedFutures = new ArrayList<>();
+        for (String text : texts) {
+            Objects.requireNonNull(text, "texts[" + futures.size() + "]");
+            if (text.length() > MAX_MEMO_CHARS) {
+                CompletableFuture<EncodedText> f = new CompletableFuture<>();
+                uncached.add(text);
+                uncachedFutures.add(f);
+                futures.add(f);
+                continue;
+            }
+            CompletableFuture<EncodedText> mine = new CompletableFuture<>();
+            CompletableFuture<EncodedText> existing = memo.putIfAbsent(text, mine);
+            if (existing != null) {
+                futures.add(existing);
+            } else {
+                futures.add(mine);
+                misses.add(text);
+                owned.add(mine);
+                order.add(text);
+            }
+        }
+        List<String> toEncode = new ArrayList<>(misses);
+        toEncode.addAll(uncached);
+        List<CompletableFuture<EncodedText>> toComplete = new ArrayList<>(owned);
+        toComplete.addAll(uncachedFutures);
+        if (!toEncode.isEmpty()) {
+            try {
+                encoded.addAndGet(toEncode.size());
+                List<EncodedText> result = encoder.encodeWindows(toEncode);
+                for (int i = 0; i < toComplete.size(); i++) {
+                    toComplete.get(i).complete(result.get(i));
+                }
+            } catch (RuntimeException | Error e) {
+                for (int i = 0; i < toComplete.size(); i++) {
+                    toComplete.get(i).completeExceptionally(e);
+                }
+                for (String m : misses) {
+                    memo.remove(m);
+                }
+                throw e;
+            } finally {
+                evict();
+            }
+        }
+        List<EncodedText> out = new ArrayList<>(futures.size());
+        for (CompletableFuture<EncodedText> f : futures) {
+            try {
+                out.add(f.join());
+            } catch (CompletionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw e;
+            }
+        }
+        return out;
+    }
+
+    private void evict() {
+        while (memo.size() > memoEntries) {
+            String oldest = order.poll();
+            if (oldest == null) {
+                return;
+            }
+            memo.remove(oldest);
+        }
+    }
+
+    /** How many texts this instance has sent to the encoder (memo hits excluded); for tests and metrics. */
+    public long textsEncoded() {
+        return encoded.get();
+    }
+
+    public boolean isClosed() {
+        return references.get() <= 0;
+    }
+
+    /** Drops one reference; the last closes the encoder. Extra calls after that do nothing. */
+    @Override
+    public void close() {
+        int left = references.updateAndGet(n -> n > 0 ? n - 1 : 0);
+        if (left == 0 && !encoder.isClosed()) {
+            memo.clear();
+            order.clear();
+            encoder.close();
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.parapet.scanners;
+
+import dev.parapet.core.Decision;
+import dev.parapet.core.Guard;
+import dev.parapet.core.ScanInput;
+import dev.parapet.core.ScanResult;
+import dev.parapet.core.Stage;
+import dev.parapet.core.Verdict;
+import dev.parapet.onnx.EmbeddingHead;
+import dev.parapet.onnx.SharedTextEncoder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Head scanners on one shared real encoder: toxicity (binary) and a reward head (pairs). */
+class HeadScannerTest {
+    static final String TOXIC = "You are a disgusting worthless idiot and I hope you suffer.";
+    static final String BENIGN = "Could you recommend a good book about the history of astronomy?";
+    static final String ANSWER = "Sure: 'Cosmos' by Carl Sagan is a classic introduction.";
+
+    static SharedTextEncoder encoder;
+    static EmbeddingHead toxicity;
+    static EmbeddingHead reward;
+
+    @BeforeAll
+    static void setUp() {
+        encoder = TestHeads.encoder();
+        toxicity = TestHeads.toxicity(encoder);
+        reward = TestHeads.reward(encoder);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        encoder.close();
+    }
+
+    @Test
+    void should_flag_toxic_text_with_the_head_threshold_and_evidence() {
+        try (HeadScanner scanner = HeadScanner.builder("toxicity", toxicity, encoder).build()) {
+            ScanResult r = scanner.scan(ScanInput.prompt(TOXIC));
+            assertThat(r.decision()).isEqualTo(Decision.FLAGGED);
+            assertThat(r.threshold()).isEqualTo(0.5);
+            assertThat(r.label()).isEqualTo("toxic");
+            assertThat(r.evidence()).singleElement().satisfies(e -> assertThat(e.excerpt(TOXIC)).isEqualTo(TOXIC));
+            assertThat(scanner.scan(ScanInput.prompt(BENIGN)).decision()).isEqualTo(Decision.PASSED);
+        }
+    }
+
+    @Test
+    void should_find_the_toxic_window_of_a_long_text() {
+        String filler = "The library opens at nine and closes at six on weekdays. ".repeat(300);
+        String text = filler + TOXIC;
+        try (HeadScanner scanner = HeadScanner.builder("toxicity", toxicity, encoder).build()) {
+            ScanResult r = scanner.scan(ScanInput.output(BENIGN, text));
+            assertThat(Integer.parseInt(r.attributes().get("windows"))).isGreaterThan(10);
+            assertThat(r.decision()).isEqualTo(Decision.FLAGGED);
+            assertThat(r.evidence()).allSatisfy(e -> assertThat(e.end()).isGreaterThan(filler.length() - 800));
+            assertThat(r.evidence()).anySatisfy(e -> assertThat(e.excerpt(text)).contains("idiot"));
+            assertThat(scanner.scan(ScanInput.output(BENIGN, filler)).decision()).isEqualTo(Decision.PASSED);
+        }
+    }
+
+    @Test
+    void should_rank_candidates_and_flag_dispreferred_outputs() {
+        try (PreferenceScanner preference = PreferenceScanner.builder("preference", reward, encoder).minPreference(0.3).build()) {
+            List<PreferenceScanner.Ranked> ranked = preference.rank(BENIGN, List.of(TOXIC, ANSWER));
+            assertThat(ranked).extracting(PreferenceScanner.Ranked::index).containsExactly(1, 0);
+            assertThat(ranked.get(0).preference()).isGreaterThan(ranked.get(1).preference());
+            ScanResult bad = preference.scan(ScanInput.output(BENIGN, TOXIC));
+            ScanResult good = preference.scan(ScanInput.output(BENIGN, ANSWER));
+            assertThat(bad.score()).isEqualTo(1 - Double.parseDouble(bad.attributes().get("preference")), org.assertj.core.api.Assertions.within(1e-6));
+            assertThat(bad.threshold()).isEqualTo(0.7, org.assertj.core.api.Assertions.within(1e-12));
+            assertThat(bad.label()).isEqualTo(PreferenceScanner.LABEL);
+            assertThat(good.score()).isLessThan(bad.score());
+            assertThat(preference.preference(BENIGN, ANSWER)).isEqualTo(ranked.get(0).preference());
+            assertThat(preference.scan(ScanInput.prompt(BENIGN)).decision()).isEqualTo(Decision.ERROR);
+        }
+    }
+
+    @Test
+    void should_encode_each_text_once_per_guard_call_across_heads() {
+        SharedTextEncoder counting = TestHeads.encoder();
+        try (Guard guard = Guard.builder()
+                .inputScanner(HeadScanner.builder("toxicity", toxicity, counting).build())
+                .outputScanner(HeadScanner.builder("toxicity", toxicity, counting).build())
+                .outputScanner(PreferenceScanner.builder("preference", reward, counting).build())
+                .build()) {
+            counting.close(); // the scanners hold their own references now
+            String prompt = "A prompt nobody sent before " + System.nanoTime();
+            long before = counting.textsEncoded();
+            Verdict v = guard.scan(prompt, ANSWER + " " + prompt);
+            assertThat(counting.textsEncoded() - before).as("texts sent to the encoder for one prompt and one output").isEqualTo(2);
+            assertThat(v.results()).hasSize(3);
+            assertThat(v.results()).extracting(ScanResult::decision).doesNotContain(Decision.ERROR);
+            // same texts again: served from the memo, identical scores
+            Verdict again = guard.scan(prompt, ANSWER + " " + prompt);
+            assertThat(counting.textsEncoded() - before).isEqualTo(2);
+            for (int i = 0; i < 3; i++) {
+                assertThat(again.results().get(i).score()).isEqualTo(v.results().get(i).score());
+            }
+        }
+        assertThat(counting.isClosed()).isTrue();
+    }
+
+    @Test
+    void should_reject_mismatched_heads_and_encoders() {
+        assertThatThrownBy(() -> HeadScanner.builder("x", reward, encoder).build()).hasMessageContaining("BINARY head on TEXT");
+        assertThatThrownBy(() -> PreferenceScanner.builder("x", toxicity, encoder).build()).hasMessageContaining("REWARD head on PAIR");
+        assertThatThrownBy(() -> HeadScanner.builder("x", toxicity, encoder).threshold(0)).hasMessageContaining("threshold");
+    }
+
+    @Test
+    void should_fail_after_close_and_report_blank_texts_without_scoring() {
+        HeadScanner scanner = HeadScanner.builder("toxicity", toxicity, encoder).build();
+        ScanResult blank = scanner.scan(ScanInput.prompt("   "));
+        assertThat(blank.attributes()).containsEntry("blank", "true");
+        assertThat(blank.stage()).isEqualTo(Stage.PROMPT);
+        scanner.close();
+        scanner.close();
+        assertThatThrownBy(() -> scanner.scan(ScanInput.prompt(BENIGN))).isInstanceOf(IllegalStateException.class);
+        assertThat(encoder.isClosed()).isFalse();
+    }
+}

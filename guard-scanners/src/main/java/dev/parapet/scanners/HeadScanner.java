@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * text once however many heads read it.
  *
  * <p>Each window of the text is scored and the highest probability decides (a long text is never
- * cut: one bad window is enough); the evidence lists the windows at or above the threshold, or the
+ * cut: one bad window is enough). Windows are the shared encoder's, at most as long as the texts
+ * the head was trained on; short windows keep one bad sentence from being averaged away in a long
+ * benign text (the defaults use 64 tokens); the evidence lists the windows at or above the threshold, or the
  * best window when none is. Blank texts are not scored (PASSED, {@code NaN} score, attribute
  * {@code blank=true}). Thread-safe; {@link #close()} releases this scanner's hold on the encoder
  * and is idempotent.
@@ -31,19 +33,21 @@ public final class HeadScanner implements Scanner {
     private final EmbeddingHead head;
     private final SharedTextEncoder encoder;
     private final double threshold;
+    private final MatchMode matchMode;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private HeadScanner(Builder b) {
         this.name = b.name;
         this.head = b.head;
         this.threshold = Double.isNaN(b.threshold) ? b.head.threshold() : b.threshold;
+        this.matchMode = b.matchMode;
         if (head.input() != EmbeddingHead.Input.TEXT || head.task() != EmbeddingHead.Task.BINARY) {
             throw new IllegalArgumentException("head '" + head.name() + "' is a " + head.task() + " head on " + head.input()
                     + "; HeadScanner needs a BINARY head on TEXT");
         }
-        if (b.encoder.encoder().maxLength() != head.maxLength()) {
-            throw new IllegalArgumentException("head '" + head.name() + "' was trained on windows of " + head.maxLength()
-                    + " tokens but the encoder uses " + b.encoder.encoder().maxLength());
+        if (b.encoder.encoder().maxLength() > head.maxLength()) {
+            throw new IllegalArgumentException("head '" + head.name() + "' was trained on texts of at most " + head.maxLength()
+                    + " tokens but the encoder's windows are " + b.encoder.encoder().maxLength() + " tokens; use windows no longer than that");
         }
         this.encoder = b.encoder.retain();
     }
@@ -65,6 +69,10 @@ public final class HeadScanner implements Scanner {
         return head;
     }
 
+    public MatchMode matchMode() {
+        return matchMode;
+    }
+
     @Override
     public ScanResult scan(ScanInput input) {
         Objects.requireNonNull(input, "input");
@@ -78,10 +86,17 @@ public final class HeadScanner implements Scanner {
             throw new IllegalStateException("scanner '" + name + "' is closed");
         }
         long start = System.nanoTime();
+        // Each input becomes one or more parts (the whole text, or its sentences); every part of
+        // every input goes to the encoder in one call.
+        List<List<Sentences.Span>> parts = new ArrayList<>(inputs.size());
         List<String> texts = new ArrayList<>();
         for (ScanInput in : inputs) {
-            if (!in.text().isBlank()) {
-                texts.add(in.text());
+            String text = in.text();
+            List<Sentences.Span> spans = text.isBlank() ? List.of()
+                    : matchMode == MatchMode.SENTENCES ? Sentences.split(text) : List.of(new Sentences.Span(0, text.length()));
+            parts.add(spans);
+            for (Sentences.Span sp : spans) {
+                texts.add(text.substring(sp.start(), sp.end()));
             }
         }
         List<EncodedText> encoded;
@@ -98,41 +113,53 @@ public final class HeadScanner implements Scanner {
         Duration latency = Duration.ofNanos((System.nanoTime() - start) / Math.max(1, inputs.size()));
         List<ScanResult> results = new ArrayList<>(inputs.size());
         int next = 0;
-        for (ScanInput in : inputs) {
-            if (in.text().isBlank()) {
+        for (int i = 0; i < inputs.size(); i++) {
+            ScanInput in = inputs.get(i);
+            List<Sentences.Span> spans = parts.get(i);
+            if (spans.isEmpty()) {
                 results.add(ScanResult.builder(name, in.stage()).threshold(threshold).latency(latency).attribute("blank", "true").build());
-            } else {
-                results.add(toResult(in, encoded.get(next++), latency));
+                continue;
             }
+            List<Scored> scored = new ArrayList<>();
+            for (Sentences.Span sp : spans) {
+                EncodedText part = encoded.get(next++);
+                for (EncodedText.WindowEmbedding w : part.windows()) {
+                    scored.add(new Scored(sp.start() + w.start(), sp.start() + w.end(), clamp(head.probability(w.embedding()))));
+                }
+            }
+            results.add(toResult(in, scored, latency));
         }
         return results;
     }
 
-    private ScanResult toResult(ScanInput in, EncodedText text, Duration latency) {
-        List<EncodedText.WindowEmbedding> windows = text.windows();
-        double[] scores = new double[windows.size()];
+    /** One scored piece of the text: a window, or a window of a sentence. */
+    private record Scored(int start, int end, double score) {
+    }
+
+    private ScanResult toResult(ScanInput in, List<Scored> scored, Duration latency) {
         int best = 0;
-        for (int i = 0; i < scores.length; i++) {
-            scores[i] = clamp(head.probability(windows.get(i).embedding()));
-            if (scores[i] > scores[best]) {
+        for (int i = 1; i < scored.size(); i++) {
+            if (scored.get(i).score() > scored.get(best).score()) {
                 best = i;
             }
         }
-        boolean fired = scores[best] >= threshold;
+        boolean fired = scored.get(best).score() >= threshold;
+        String unit = matchMode == MatchMode.SENTENCES ? "part" : "window";
         ScanResult.Builder r = ScanResult.builder(name, in.stage())
                 .decision(fired ? Decision.FLAGGED : Decision.PASSED)
-                .score(scores[best])
+                .score(scored.get(best).score())
                 .threshold(threshold)
                 .label(head.flaggedLabel())
                 .latency(latency)
                 .attribute("provider", encoder.encoder().provider().toString())
-                .attribute("windows", Integer.toString(windows.size()))
+                .attribute("match", matchMode.name().toLowerCase(java.util.Locale.ROOT))
+                .attribute("windows", Integer.toString(scored.size()))
                 .attribute("aggregation", "max")
                 .attribute("model", head.name() + "@" + head.encoderName());
-        for (int i = 0; i < scores.length; i++) {
-            if ((fired && scores[i] >= threshold) || (!fired && i == best)) {
-                EncodedText.WindowEmbedding w = windows.get(i);
-                r.evidence(new Evidence(w.start(), w.end(), head.flaggedLabel(), scores[i], "window " + (w.index() + 1) + " of " + windows.size()));
+        for (int i = 0; i < scored.size(); i++) {
+            Scored s = scored.get(i);
+            if ((fired && s.score() >= threshold) || (!fired && i == best)) {
+                r.evidence(new Evidence(s.start(), s.end(), head.flaggedLabel(), s.score(), unit + " " + (i + 1) + " of " + scored.size()));
             }
         }
         return r.build();
@@ -160,6 +187,7 @@ public final class HeadScanner implements Scanner {
         private final EmbeddingHead head;
         private final SharedTextEncoder encoder;
         private double threshold = Double.NaN;
+        private MatchMode matchMode = MatchMode.WINDOWS;
 
         private Builder(String name, EmbeddingHead head, SharedTextEncoder encoder) {
             this.name = Objects.requireNonNull(name, "name");
@@ -176,6 +204,12 @@ public final class HeadScanner implements Scanner {
                 throw new IllegalArgumentException("threshold must be in (0, 1], got " + threshold);
             }
             this.threshold = threshold;
+            return this;
+        }
+
+        /** Windows (default) or sentence by sentence. */
+        public Builder matchMode(MatchMode matchMode) {
+            this.matchMode = Objects.requireNonNull(matchMode, "matchMode");
             return this;
         }
 

@@ -50,9 +50,9 @@ public final class PreferenceScanner implements Scanner {
             throw new IllegalArgumentException("head '" + head.name() + "' is a " + head.task() + " head on " + head.input()
                     + "; PreferenceScanner needs a REWARD head on PAIR");
         }
-        if (b.encoder.encoder().maxLength() != head.maxLength()) {
-            throw new IllegalArgumentException("head '" + head.name() + "' was trained on windows of " + head.maxLength()
-                    + " tokens but the encoder uses " + b.encoder.encoder().maxLength());
+        if (b.encoder.encoder().maxLength() > head.maxLength()) {
+            throw new IllegalArgumentException("head '" + head.name() + "' was trained on texts of at most " + head.maxLength()
+                    + " tokens but the encoder's windows are " + b.encoder.encoder().maxLength() + " tokens; use windows no longer than that");
         }
         this.encoder = b.encoder.retain();
     }

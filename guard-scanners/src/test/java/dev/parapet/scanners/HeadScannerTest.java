@@ -52,16 +52,30 @@ class HeadScannerTest {
     }
 
     @Test
-    void should_find_the_toxic_window_of_a_long_text() {
+    void should_find_the_toxic_sentence_of_a_long_text_in_sentence_mode() {
         String filler = "The library opens at nine and closes at six on weekdays. ".repeat(300);
         String text = filler + TOXIC;
-        try (HeadScanner scanner = HeadScanner.builder("toxicity", toxicity, encoder).build()) {
-            ScanResult r = scanner.scan(ScanInput.output(BENIGN, text));
-            assertThat(Integer.parseInt(r.attributes().get("windows"))).isGreaterThan(10);
+        try (HeadScanner sentences = HeadScanner.builder("toxicity", toxicity, encoder).matchMode(MatchMode.SENTENCES).build()) {
+            ScanResult r = sentences.scan(ScanInput.output(BENIGN, text));
             assertThat(r.decision()).isEqualTo(Decision.FLAGGED);
-            assertThat(r.evidence()).allSatisfy(e -> assertThat(e.end()).isGreaterThan(filler.length() - 800));
-            assertThat(r.evidence()).anySatisfy(e -> assertThat(e.excerpt(text)).contains("idiot"));
-            assertThat(scanner.scan(ScanInput.output(BENIGN, filler)).decision()).isEqualTo(Decision.PASSED);
+            assertThat(r.attributes()).containsEntry("match", "sentences").containsEntry("windows", "301");
+            assertThat(r.evidence()).singleElement().satisfies(e -> assertThat(e.excerpt(text)).isEqualTo(TOXIC));
+            assertThat(sentences.scan(ScanInput.output(BENIGN, filler)).decision()).isEqualTo(Decision.PASSED);
+        }
+    }
+
+    @Test
+    void should_score_every_window_of_a_long_text() {
+        String filler = "The library opens at nine and closes at six on weekdays. ".repeat(100);
+        try (HeadScanner windows = HeadScanner.builder("toxicity", toxicity, encoder).build()) {
+            ScanResult r = windows.scan(ScanInput.output(BENIGN, filler + TOXIC));
+            assertThat(Integer.parseInt(r.attributes().get("windows"))).isGreaterThan(10);
+            assertThat(r.attributes()).containsEntry("match", "windows");
+            // the toxic sentence is in the last window, diluted by benign tokens around it; with
+            // the seed head it does not always fire, but it must be the best-scoring window
+            String all = filler + TOXIC;
+            assertThat(r.evidence()).isNotEmpty();
+            assertThat(r.evidence().get(r.evidence().size() - 1).end()).isEqualTo(all.length());
         }
     }
 
@@ -112,6 +126,10 @@ class HeadScannerTest {
         assertThatThrownBy(() -> HeadScanner.builder("x", reward, encoder).build()).hasMessageContaining("BINARY head on TEXT");
         assertThatThrownBy(() -> PreferenceScanner.builder("x", toxicity, encoder).build()).hasMessageContaining("REWARD head on PAIR");
         assertThatThrownBy(() -> HeadScanner.builder("x", toxicity, encoder).threshold(0)).hasMessageContaining("threshold");
+        try (SharedTextEncoder wide = SharedTextEncoder.of(dev.parapet.onnx.TextEncoder.builder(dev.parapet.demo.DemoModels.minilmEncoder())
+                .maxLength(256).build())) {
+            assertThatThrownBy(() -> HeadScanner.builder("x", toxicity, wide).build()).hasMessageContaining("at most 128 tokens");
+        }
     }
 
     @Test

@@ -17,12 +17,13 @@ import java.util.List;
 /** Heads fitted by the tests on the seed corpus, on the real MiniLM encoder: real parts, small data. */
 final class TestHeads {
     static final int MAX_LENGTH = 128;
+    static final int WINDOW = 64;
 
     private TestHeads() {
     }
 
     static SharedTextEncoder encoder() {
-        return SharedTextEncoder.of(TextEncoder.builder(DemoModels.minilmEncoder()).maxLength(MAX_LENGTH)
+        return SharedTextEncoder.of(TextEncoder.builder(DemoModels.minilmEncoder()).maxLength(WINDOW)
                 .options(RuntimeOptions.builder().maxBatchSize(1).build()).build());
     }
 

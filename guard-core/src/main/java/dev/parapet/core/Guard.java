@@ -217,6 +217,42 @@ public final class Guard implements AutoCloseable {
         return run(items, true);
     }
 
+    /**
+     * Starts scanning an output that arrives as a stream of deltas, judged sentence by sentence
+     * with {@code prompt} as context; see {@link StreamingScan} for the semantics.
+     *
+     * @throws NullPointerException  if {@code prompt} is null
+     * @throws IllegalStateException if the guard is closed
+     */
+    public StreamingScan streamOutput(String prompt) {
+        Objects.requireNonNull(prompt, "prompt");
+        ensureOpen();
+        return new StreamingScan(this, prompt);
+    }
+
+    /** {@link #scanPrompt} on {@code executor}; failures complete the future exceptionally. */
+    public java.util.concurrent.CompletableFuture<Verdict> scanPromptAsync(String prompt, java.util.concurrent.Executor executor) {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(executor, "executor");
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> scanPrompt(prompt), executor);
+    }
+
+    /** {@link #scanOutput} on {@code executor}; failures complete the future exceptionally. */
+    public java.util.concurrent.CompletableFuture<Verdict> scanOutputAsync(String prompt, String output, java.util.concurrent.Executor executor) {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(executor, "executor");
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> scanOutput(prompt, output), executor);
+    }
+
+    /** {@link #scan} on {@code executor}; failures complete the future exceptionally. */
+    public java.util.concurrent.CompletableFuture<Verdict> scanAsync(String prompt, String output, java.util.concurrent.Executor executor) {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(executor, "executor");
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> scan(prompt, output), executor);
+    }
+
     private Verdict runOne(PendingVerdict item) {
         return run(List.of(item), false).get(0);
     }

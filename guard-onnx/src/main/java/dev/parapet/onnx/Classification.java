@@ -20,6 +20,28 @@ public final class Classification {
         this.aggregation = aggregation;
     }
 
+    /**
+     * A classification from window scores computed elsewhere (e.g. sentence by sentence),
+     * aggregated the same way the classifier aggregates windows.
+     */
+    public static Classification of(List<String> labels, List<WindowScore> windows, Aggregation aggregation) {
+        if (windows.isEmpty()) {
+            throw new IllegalArgumentException("a classification needs at least one window");
+        }
+        int n = labels.size();
+        float[] agg = new float[n];
+        if (aggregation == Aggregation.MAX) {
+            java.util.Arrays.fill(agg, Float.NEGATIVE_INFINITY);
+        }
+        for (WindowScore w : windows) {
+            for (int l = 0; l < n; l++) {
+                float p = w.probability(l);
+                agg[l] = aggregation == Aggregation.MAX ? Math.max(agg[l], p) : agg[l] + p / windows.size();
+            }
+        }
+        return new Classification(List.copyOf(labels), agg, windows, aggregation);
+    }
+
     public List<String> labels() {
         return labels;
     }

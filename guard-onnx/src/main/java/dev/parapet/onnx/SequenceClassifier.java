@@ -135,23 +135,9 @@ public final class SequenceClassifier implements AutoCloseable {
         }
         List<Classification> results = new ArrayList<>(count);
         for (List<WindowScore> ws : perText) {
-            results.add(new Classification(labels, aggregate(ws, numLabels), ws, aggregation));
+            results.add(Classification.of(labels, ws, aggregation));
         }
         return results;
-    }
-
-    private float[] aggregate(List<WindowScore> windows, int numLabels) {
-        float[] agg = new float[numLabels];
-        if (aggregation == Aggregation.MAX) {
-            java.util.Arrays.fill(agg, Float.NEGATIVE_INFINITY);
-        }
-        for (WindowScore w : windows) {
-            for (int l = 0; l < numLabels; l++) {
-                float p = w.probability(l);
-                agg[l] = aggregation == Aggregation.MAX ? Math.max(agg[l], p) : agg[l] + p / windows.size();
-            }
-        }
-        return agg;
     }
 
     static float[] softmax(float[] logits) {

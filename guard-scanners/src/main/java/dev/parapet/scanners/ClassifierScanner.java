@@ -45,8 +45,10 @@ public final class ClassifierScanner implements Scanner {
     private final int[] flaggedIndices;
     private final double threshold;
     private final TextInput input;
+    private final MatchMode matchMode;
 
     private ClassifierScanner(Builder b, SequenceClassifier classifier) {
+        this.matchMode = b.matchMode;
         this.name = b.name;
         this.classifier = classifier;
         this.threshold = b.threshold;
@@ -159,11 +161,43 @@ public final class ClassifierScanner implements Scanner {
             }
             return classifier.classifyPairs(firsts, seconds);
         }
+        if (matchMode == MatchMode.SENTENCES) {
+            return bySentence(inputs);
+        }
         List<String> texts = new ArrayList<>(inputs.size());
         for (ScanInput in : inputs) {
             texts.add(in.text());
         }
         return classifier.classifyAll(texts);
+    }
+
+    /**
+     * Every sentence of every input in one classifier call; each input's classification then has
+     * one window per sentence window, with spans moved into the input's coordinates.
+     */
+    private List<Classification> bySentence(List<ScanInput> inputs) {
+        List<List<Sentences.Span>> spans = new ArrayList<>(inputs.size());
+        List<String> sentences = new ArrayList<>();
+        for (ScanInput in : inputs) {
+            List<Sentences.Span> s = Sentences.split(in.text());
+            spans.add(s);
+            for (Sentences.Span sp : s) {
+                sentences.add(in.text().substring(sp.start(), sp.end()));
+            }
+        }
+        List<Classification> perSentence = classifier.classifyAll(sentences);
+        List<Classification> out = new ArrayList<>(inputs.size());
+        int next = 0;
+        for (List<Sentences.Span> s : spans) {
+            List<WindowScore> windows = new ArrayList<>();
+            for (Sentences.Span sp : s) {
+                for (WindowScore w : perSentence.get(next++).windows()) {
+                    windows.add(new WindowScore(windows.size(), sp.start() + w.start(), sp.start() + w.end(), w.probabilities()));
+                }
+            }
+            out.add(Classification.of(classifier.labels(), windows, classifier.aggregation()));
+        }
+        return out;
     }
 
     private ScanResult toResult(Stage stage, Classification c, Duration latency) {
@@ -185,6 +219,7 @@ public final class ClassifierScanner implements Scanner {
                 .attribute("provider", classifier.provider().toString())
                 .attribute("windows", Integer.toString(c.windows().size()))
                 .attribute("aggregation", c.aggregation().name().toLowerCase(Locale.ROOT))
+                .attribute("match", matchMode.name().toLowerCase(Locale.ROOT))
                 .attribute("model", classifier.source().modelName());
         int n = c.windows().size();
         if (fired) {
@@ -226,6 +261,7 @@ public final class ClassifierScanner implements Scanner {
         private final Set<String> flaggedLabels = new LinkedHashSet<>();
         private double threshold = 0.5;
         private TextInput input = TextInput.TEXT;
+        private MatchMode matchMode = MatchMode.WINDOWS;
 
         private Builder(String name, ModelSource source) {
             this.name = Objects.requireNonNull(name, "name");
@@ -260,6 +296,12 @@ public final class ClassifierScanner implements Scanner {
 
         public Builder input(TextInput input) {
             this.input = Objects.requireNonNull(input, "input");
+            return this;
+        }
+
+        /** Windows (default) or sentence by sentence; pairs are always windowed. */
+        public Builder matchMode(MatchMode matchMode) {
+            this.matchMode = Objects.requireNonNull(matchMode, "matchMode");
             return this;
         }
 

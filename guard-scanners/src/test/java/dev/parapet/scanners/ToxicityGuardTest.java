@@ -118,6 +118,18 @@ class ToxicityGuardTest {
     }
 
     @Test
+    void should_find_the_toxic_sentence_inside_a_long_output_sentence_by_sentence() {
+        String filler = "The library opens at nine and closes at six on weekdays. ".repeat(400);
+        String output = "😀 " + filler + TOXIC + " Have a nice day.";
+        try (ClassifierScanner sentences = ToxicityScanner.builder(model).matchMode(MatchMode.SENTENCES).build()) {
+            ScanResult r = sentences.scan(ScanInput.output(BENIGN, output));
+            assertThat(r.decision()).isEqualTo(Decision.FLAGGED);
+            assertThat(r.attributes()).containsEntry("match", "sentences");
+            assertThat(r.evidence()).singleElement().satisfies(e -> assertThat(e.excerpt(output)).isEqualTo(TOXIC));
+        }
+    }
+
+    @Test
     void should_turn_a_closed_scanner_into_an_error_result_that_fails_closed() {
         ClassifierScanner scanner = ToxicityScanner.builder(model).build();
         scanner.close();

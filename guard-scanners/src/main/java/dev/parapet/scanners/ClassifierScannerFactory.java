@@ -1,0 +1,53 @@
+package dev.parapet.scanners;
+
+import dev.parapet.core.Scanner;
+import dev.parapet.core.Stage;
+import dev.parapet.onnx.Aggregation;
+import dev.parapet.onnx.ModelSource;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code classifier}: any Hugging Face-layout ONNX sequence classifier directory. Params:
+ * {@code model} (directory, required), {@code name}, {@code labels} (the flagged ones),
+ * {@code threshold}, {@code input} (text|pair), {@code max_length}, {@code stride},
+ * {@code aggregation} (max|mean), {@code match} (windows|sentences).
+ */
+public final class ClassifierScannerFactory implements ScannerFactory {
+    @Override
+    public String type() {
+        return "classifier";
+    }
+
+    @Override
+    public Set<String> parameters() {
+        return Set.of("model", "name", "labels", "threshold", "input", "max_length", "stride", "aggregation", "match");
+    }
+
+    @Override
+    public Scanner create(ScannerParams p, Stage stage, ConfigContext context) {
+        // every parameter is read (and type-checked) before the model is touched
+        String model = p.requiredString("model");
+        String name = p.string("name", "classifier");
+        TextInput input = p.choice("input", TextInput.class, TextInput.TEXT);
+        Aggregation aggregation = p.choice("aggregation", Aggregation.class, Aggregation.MAX);
+        MatchMode match = p.choice("match", MatchMode.class, MatchMode.WINDOWS);
+        List<String> labels = p.strings("labels");
+        double threshold = p.number("threshold", 0.5);
+        int maxLength = p.integer("max_length", -1);
+        int stride = p.integer("stride", -1);
+        ClassifierScanner.Builder b = ClassifierScanner.builder(name, ModelSource.directory(context.resolve(model)))
+                .input(input).aggregation(aggregation).matchMode(match).threshold(threshold);
+        if (!labels.isEmpty()) {
+            b.flaggedLabels(labels.toArray(String[]::new));
+        }
+        if (maxLength > 0) {
+            b.maxLength(maxLength);
+        }
+        if (stride >= 0) {
+            b.stride(stride);
+        }
+        return b.build();
+    }
+}

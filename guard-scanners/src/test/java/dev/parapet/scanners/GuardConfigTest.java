@@ -1,0 +1,99 @@
+package dev.parapet.scanners;
+
+import dev.parapet.core.Decision;
+import dev.parapet.core.FailurePolicy;
+import dev.parapet.core.Guard;
+import dev.parapet.core.ScanResult;
+import dev.parapet.core.Verdict;
+import dev.parapet.demo.DemoModels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class GuardConfigTest {
+    static final String TOXIC = "You are a disgusting worthless idiot and I hope you suffer.";
+
+    @Test
+    void should_build_a_guard_from_a_json_file_with_paths_relative_to_it(@TempDir Path dir) throws IOException {
+        Path model = DemoModels.toxicity().toAbsolutePath();
+        Path conf = dir.resolve("guard.json");
+        Files.writeString(conf, """
+                {
+                  "fail_policy": "fail_open",
+                  "limits": {"max_prompt_chars": 5000},
+                  "input_scanners": [
+                    {"type": "classifier", "params": {"model": "%s", "name": "toxicity", "labels": ["toxic"], "threshold": 0.6}}
+                  ],
+                  "output_scanners": [
+                    {"type": "classifier", "params": {"model": "%s", "name": "toxicity-sentences", "input": "text", "max_length": 64}}
+                  ]
+                }
+                """.formatted(model.toString().replace("\\", "\\\\"), dir.relativize(model).toString().replace("\\", "\\\\")));
+        try (Guard guard = GuardConfig.load(conf)) {
+            assertThat(guard.failurePolicy()).isEqualTo(FailurePolicy.FAIL_OPEN);
+            assertThat(guard.limits().maxPromptChars()).isEqualTo(5000);
+            Verdict v = guard.scan(TOXIC, "A calm and helpful reply about gardening.");
+            assertThat(v.blocked()).isTrue();
+            ScanResult first = v.results().get(0);
+            assertThat(first.scanner()).isEqualTo("toxicity");
+            assertThat(first.threshold()).isEqualTo(0.6);
+            assertThat(v.results().get(1).scanner()).isEqualTo("toxicity-sentences");
+            assertThat(v.results().get(1).decision()).isEqualTo(Decision.PASSED);
+        }
+    }
+
+    private static com.google.gson.JsonObject withoutLatency(String json) {
+        com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+        o.remove("latency_ms");
+        for (com.google.gson.JsonElement r : o.getAsJsonArray("results")) {
+            r.getAsJsonObject().remove("latency_ms");
+        }
+        return o;
+    }
+
+    @Test
+    void should_fail_at_load_on_unknown_types_and_parameters_listing_the_known_ones() {
+        assertThatThrownBy(() -> GuardConfig.parse("{\"input_scanners\": [{\"type\": \"nope\"}]}", null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("input_scanners[0]")
+                .hasMessageContaining("unknown scanner type 'nope'")
+                .hasMessageContaining("classifier");
+        assertThatThrownBy(() -> GuardConfig.parse("{\"input_scanners\": [{\"type\": \"classifier\", \"params\": {\"modle\": \"x\"}}]}", null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown key 'modle'")
+                .hasMessageContaining("model");
+        assertThatThrownBy(() -> GuardConfig.parse("{\"inputs\": []}", null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown key 'inputs'")
+                .hasMessageContaining("input_scanners");
+        assertThatThrownBy(() -> GuardConfig.parse("{\"input_scanners\": [{\"type\": \"classifier\", \"params\": {\"model\": \"/no/such/dir\"}}]}", null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("/no/such/dir");
+        assertThatThrownBy(() -> GuardConfig.parse("{\"input_scanners\": [{\"type\": \"classifier\", \"params\": {\"model\": \"x\", \"threshold\": \"high\"}}]}", null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'threshold' must be a number");
+        assertThatThrownBy(() -> GuardConfig.parse("{ not json", null)).isInstanceOf(ConfigException.class).hasMessageContaining("not valid JSON");
+        assertThat(GuardConfig.knownTypes()).containsKey("classifier");
+    }
+
+    @Test
+    void should_give_the_same_verdicts_when_the_same_file_is_loaded_twice(@TempDir Path dir) throws IOException {
+        Path conf = dir.resolve("guard.json");
+        Files.writeString(conf, """
+                {"input_scanners": [{"type": "classifier", "params": {"model": "%s", "name": "toxicity"}}]}
+                """.formatted(DemoModels.toxicity().toAbsolutePath().toString().replace("\\", "\\\\")));
+        try (Guard a = GuardConfig.load(conf); Guard b = GuardConfig.load(conf)) {
+            for (String text : new String[]{TOXIC, "Please summarise this article.", ""}) {
+                Verdict va = a.scanPrompt(text);
+                Verdict vb = b.scanPrompt(text);
+                assertThat(withoutLatency(VerdictJson.toJson(va))).isEqualTo(withoutLatency(VerdictJson.toJson(vb)));
+            }
+        }
+    }
+}

@@ -83,6 +83,32 @@ class GuardConfigTest {
     }
 
     @Test
+    void should_run_configured_rule_scanners_in_declared_order() {
+        String json = """
+                {
+                  "input_scanners": [
+                    {"type": "invisible_text"},
+                    {"type": "secrets"},
+                    {"type": "banned_substrings", "params": {"substrings": ["internal"], "match_type": "whole_word", "redact": true, "flag_when_sanitized": false}},
+                    {"type": "regex", "params": {"patterns": ["DROP +TABLE"], "mode": "block"}},
+                    {"type": "token_limit", "params": {"tokenizer": "classpath:all-minilm-l6-v2-q-tokenizer.json", "max_tokens": 64, "action": "block"}}
+                  ]
+                }
+                """;
+        try (Guard guard = GuardConfig.parse(json, null)) {
+            Verdict v = guard.scanPrompt("Use key ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8 for the inter\u200Bnal repo");
+            assertThat(v.sanitizedPrompt()).doesNotContain("ghp_").doesNotContain("\u200B").doesNotContain("internal");
+            assertThat(v.results()).extracting(ScanResult::scanner)
+                    .containsExactly("invisible-text", "secrets", "banned-substrings", "regex", "token-limit");
+            assertThat(guard.scanPrompt("please DROP  TABLE users").blocked()).isTrue();
+            assertThat(guard.scanPrompt("word ".repeat(100)).result("token-limit").orElseThrow().decision()).isEqualTo(Decision.FLAGGED);
+        }
+        assertThatThrownBy(() -> GuardConfig.parse("{\"input_scanners\": [{\"type\": \"secrets\", \"params\": {\"types\": [\"nope\"]}}]}", null))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'nope'").hasMessageContaining("aws_access_key");
+        assertThat(GuardConfig.knownTypes()).containsKeys("banned_substrings", "regex", "invisible_text", "token_limit", "secrets", "classifier");
+    }
+
+    @Test
     void should_give_the_same_verdicts_when_the_same_file_is_loaded_twice(@TempDir Path dir) throws IOException {
         Path conf = dir.resolve("guard.json");
         Files.writeString(conf, """

@@ -126,8 +126,8 @@ public final class Guard implements AutoCloseable {
             }
         }
         this.ownExecutor = own;
-        this.promptRunner = new StageRunner(Stage.PROMPT, in, failurePolicy, failFast, executor);
-        this.outputRunner = new StageRunner(Stage.OUTPUT, out, failurePolicy, failFast, executor);
+        this.promptRunner = new StageRunner(Stage.PROMPT, in, failurePolicy, failFast, executor, b.scannerTimeout);
+        this.outputRunner = new StageRunner(Stage.OUTPUT, out, failurePolicy, failFast, executor, b.scannerTimeout);
         log.debug("built {}", this);
     }
 
@@ -402,6 +402,7 @@ public final class Guard implements AutoCloseable {
         private boolean failFast;
         private Executor executor;
         private boolean parallel = true;
+        private java.time.Duration scannerTimeout;
 
         private Builder() {
         }
@@ -461,6 +462,22 @@ public final class Guard implements AutoCloseable {
          * the rest are reported {@link Decision#SKIPPED}. Saves work on traffic that is often
          * blocked, at the price of less complete and, with parallel detectors, less repeatable results.
          */
+        /**
+         * A time budget for each scanner call (per text: a batch call gets it once per input). A
+         * scanner that returns after it gets an ERROR result ({@link ScanTimeoutException}) and the
+         * failure policy decides; model scanners read {@link ScanDeadline} and stop their ONNX run
+         * at the deadline. A scanner that never returns cannot be stopped from outside: rule
+         * scanners bound their own work (see the regex step budget). Default: none.
+         */
+        public Builder scannerTimeout(java.time.Duration timeout) {
+            Objects.requireNonNull(timeout, "scannerTimeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("scannerTimeout must be positive, got " + timeout);
+            }
+            this.scannerTimeout = timeout;
+            return this;
+        }
+
         public Builder failFast(boolean failFast) {
             this.failFast = failFast;
             return this;

@@ -31,8 +31,12 @@ final class StageRunner {
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
     /** @param executor where detectors run in parallel, or {@code null} to run them on the calling thread */
+    /** Per scanner call, or null for none. */
+    private final Duration timeout;
+
     StageRunner(Stage stage, List<RegisteredScanner> scanners, FailurePolicy policy, boolean failFast,
-                Executor executor) {
+                Executor executor, Duration timeout) {
+        this.timeout = timeout;
         this.stage = stage;
         this.scanners = List.copyOf(scanners);
         this.sanitizers = indexes(this.scanners, true);
@@ -169,25 +173,59 @@ final class StageRunner {
         long start = System.nanoTime();
         ScanResult r;
         try {
+            if (timeout != null) {
+                ScanDeadline.enter(timeout);
+            }
             r = s.scanner().scan(input);
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable t) {
             return failed(s, t, elapsedSince(start));
+        } finally {
+            if (timeout != null) {
+                ScanDeadline.exit();
+            }
         }
-        return checked(s, r, elapsedSince(start), "scan");
+        Duration took = elapsedSince(start);
+        if (late(took) && r != null && r.decision() != Decision.ERROR) {
+            return timedOut(s, took);
+        }
+        return checked(s, r, took, "scan");
+    }
+
+    private boolean late(Duration took) {
+        return timeout != null && took.compareTo(timeout) > 0;
+    }
+
+    /** A result that came back after the budget is not trusted to be on time: the policy decides. */
+    private ScanResult timedOut(RegisteredScanner s, Duration took) {
+        String message = "scanner '" + s.name() + "' took " + took.toMillis() + " ms, over its time budget of "
+                + timeout.toMillis() + " ms (Guard.Builder.scannerTimeout)";
+        return failed(s, new ScanTimeoutException(message), took, message);
     }
 
     private List<ScanResult> callScanAll(RegisteredScanner s, List<ScanInput> inputs) {
         long start = System.nanoTime();
         List<ScanResult> rs;
+        // A batch gets the budget of one call per input: the guard's promise is per text.
+        Duration batchBudget = timeout == null ? null : timeout.multipliedBy(inputs.size());
         try {
+            if (batchBudget != null) {
+                ScanDeadline.enter(batchBudget);
+            }
             rs = s.scanner().scanAll(inputs);
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable t) {
             // The scanner judged the inputs together; each gets an equal share of the call's time.
             return repeat(failed(s, t, elapsedSince(start).dividedBy(inputs.size())), inputs.size());
+        } finally {
+            if (batchBudget != null) {
+                ScanDeadline.exit();
+            }
+        }
+        if (batchBudget != null && elapsedSince(start).compareTo(batchBudget) > 0) {
+            return repeat(timedOut(s, elapsedSince(start).dividedBy(inputs.size())), inputs.size());
         }
         Duration share = elapsedSince(start).dividedBy(inputs.size());
         String problem = null;

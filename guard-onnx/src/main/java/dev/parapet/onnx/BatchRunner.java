@@ -32,6 +32,13 @@ final class BatchRunner {
     }
 
     private static final ThreadLocal<ByteBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[3]);
+    /** Sets the terminate flag of runs that reach their scanner's deadline (see ScanDeadline). */
+    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "parapet-onnx-deadline");
+                t.setDaemon(true);
+                return t;
+            });
 
     private final SharedSession session;
     private final String output;
@@ -84,6 +91,7 @@ final class BatchRunner {
     }
 
     private void runBatch(List<Window> windows, List<Integer> rows, int len, RowReader reader, float[][] results) {
+        dev.parapet.core.ScanDeadline.check("ONNX run on " + session.modelName());
         int n = rows.size();
         int cells = n * len;
         ByteBuffer[] scratch = SCRATCH.get();
@@ -112,7 +120,12 @@ final class BatchRunner {
             if (types != null) {
                 inputs.put("token_type_ids", OnnxTensor.createTensor(env, types, shape));
             }
-            try (OrtSession.Result result = session.run(inputs, outputs)) {
+            long remaining = dev.parapet.core.ScanDeadline.remainingNanos();
+            Terminator terminator = remaining == Long.MAX_VALUE ? null : new Terminator(new OrtSession.RunOptions());
+            java.util.concurrent.ScheduledFuture<?> alarm = terminator == null ? null
+                    : WATCHDOG.schedule(terminator::terminate, Math.max(0, remaining), java.util.concurrent.TimeUnit.NANOSECONDS);
+            try {
+            try (OrtSession.Result result = session.run(inputs, outputs, terminator == null ? null : terminator.options)) {
                 OnnxValue value = result.get(output).orElseThrow(() ->
                         new ParapetException(session.modelName() + " returned no output '" + output + "'"));
                 if (!(value instanceof OnnxTensor tensor)) {
@@ -128,12 +141,54 @@ final class BatchRunner {
                     results[rows.get(r)] = reader.read(fb, outShape, r, windows.get(rows.get(r)));
                 }
             }
+            } finally {
+                if (alarm != null) {
+                    alarm.cancel(false);
+                }
+                if (terminator != null) {
+                    terminator.close();
+                }
+            }
         } catch (OrtException e) {
+            if (dev.parapet.core.ScanDeadline.remainingNanos() <= 0) {
+                throw new dev.parapet.core.ScanTimeoutException("ONNX run on " + session.modelName() + " terminated at the scanner's deadline ("
+                        + dev.parapet.core.ScanDeadline.budget().toMillis() + " ms, Guard.Builder.scannerTimeout)", e);
+            }
             throw new ParapetException("ONNX Runtime failed on " + session.modelName() + " (batch " + n + " x " + len + " tokens): "
                     + e.getMessage(), e);
         } finally {
             for (OnnxTensor t : inputs.values()) {
                 t.close();
+            }
+        }
+    }
+
+    /**
+     * The run options of one run and the flag the watchdog sets. Both methods lock, so the
+     * watchdog never touches options that were already closed (a use-after-free in native code).
+     */
+    private static final class Terminator {
+        final OrtSession.RunOptions options;
+        private boolean closed;
+
+        Terminator(OrtSession.RunOptions options) {
+            this.options = options;
+        }
+
+        synchronized void terminate() {
+            if (!closed) {
+                try {
+                    options.setTerminate(true);
+                } catch (OrtException | RuntimeException e) {
+                    // the run ends on its own; the deadline check after it reports the timeout
+                }
+            }
+        }
+
+        synchronized void close() {
+            if (!closed) {
+                closed = true;
+                options.close();
             }
         }
     }

@@ -148,14 +148,14 @@ final class SharedSession {
      * Runs the session asking only for {@code outputs}. The caller closes the result. Throws
      * {@link IllegalStateException} once the session is closed.
      */
-    OrtSession.Result run(Map<String, OnnxTensor> inputs, Set<String> outputs) throws OrtException {
+    OrtSession.Result run(Map<String, OnnxTensor> inputs, Set<String> outputs, OrtSession.RunOptions runOptions) throws OrtException {
         ReentrantReadWriteLock.ReadLock lock = lifecycle.readLock();
         lock.lock();
         try {
             if (closed) {
                 throw new IllegalStateException("model " + modelName + " is closed");
             }
-            return session.run(inputs, outputs);
+            return runOptions == null ? session.run(inputs, outputs) : session.run(inputs, outputs, runOptions);
         } finally {
             lock.unlock();
         }

@@ -305,6 +305,12 @@ public final class ClassifierScanner implements Scanner {
             return this;
         }
 
+        /** Overrides config.json's problem_type (e.g. force sigmoid, as LLM Guard does for toxicity). */
+        public Builder problemType(dev.parapet.onnx.ProblemType problemType) {
+            classifier.problemType(problemType);
+            return this;
+        }
+
         public Builder options(RuntimeOptions options) {
             classifier.options(options);
             return this;

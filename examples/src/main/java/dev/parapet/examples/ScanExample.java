@@ -4,9 +4,7 @@ import dev.parapet.core.Evidence;
 import dev.parapet.core.Guard;
 import dev.parapet.core.ScanResult;
 import dev.parapet.core.Verdict;
-import dev.parapet.demo.DemoModels;
-import dev.parapet.onnx.ModelSource;
-import dev.parapet.scanners.ToxicityScanner;
+import dev.parapet.models.DefaultModels;
 
 import java.util.Locale;
 
@@ -17,8 +15,9 @@ import java.util.Locale;
  * mvn -q -pl examples -am compile exec:java -Dexec.args="--prompt 'How do I bake bread?' --output 'You are an idiot.'"
  * </pre>
  *
- * The model is the demo toxicity classifier (MiniLM from Maven Central plus a head fitted on a
- * 60-sentence seed corpus), built locally on first use; nothing is downloaded at run time.
+ * The scanners are Parapet's default models from the classpath — toxicity on the prompt;
+ * toxicity, refusal and preference on the output — on the bge-small encoder LangChain4j ships on
+ * Maven Central; nothing is downloaded at run time.
  */
 public final class ScanExample {
 
@@ -43,11 +42,7 @@ public final class ScanExample {
             fail("--prompt is required");
         }
 
-        ModelSource model = ModelSource.directory(DemoModels.toxicity());
-        try (Guard guard = Guard.builder()
-                .inputScanner(ToxicityScanner.builder(model).build())
-                .outputScanner(ToxicityScanner.builder(model).build())
-                .build()) {
+        try (Guard guard = DefaultModels.guard()) {
             Verdict verdict = output == null ? guard.scanPrompt(prompt) : guard.scan(prompt, output);
             print(verdict, prompt, output);
         }
@@ -59,6 +54,9 @@ public final class ScanExample {
             System.out.printf(Locale.ROOT, "%-6s  %-10s  %-7s  score=%s  threshold=%s  label=%s  provider=%s  %dms%n",
                     r.stage().name().toLowerCase(Locale.ROOT), r.scanner(), r.decision(), fmt(r.score()), fmt(r.threshold()),
                     r.label(), r.attributes().getOrDefault("provider", "-"), r.latency().toMillis());
+            if (r.attributes().containsKey("preference")) {
+                System.out.println("        preference " + r.attributes().get("preference") + " (the chance this answer beats a typical one)");
+            }
             for (Evidence e : r.evidence()) {
                 System.out.printf(Locale.ROOT, "        evidence [%d, %d) %s: \"%s\"%n", e.start(), e.end(),
                         e.detail() == null ? "" : e.detail(), abbreviate(e.excerpt(text)));

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Each window of the text is scored and the highest probability decides (a long text is never
  * cut: one bad window is enough). Windows are the shared encoder's, at most as long as the texts
  * the head was trained on; short windows keep one bad sentence from being averaged away in a long
- * benign text (the defaults use 64 tokens); the evidence lists the windows at or above the threshold, or the
+ * benign text (or use {@link MatchMode#SENTENCES}); the evidence lists the windows at or above the threshold, or the
  * best window when none is. Blank texts are not scored (PASSED, {@code NaN} score, attribute
  * {@code blank=true}). Thread-safe; {@link #close()} releases this scanner's hold on the encoder
  * and is idempotent.

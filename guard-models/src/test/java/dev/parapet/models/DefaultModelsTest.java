@@ -1,0 +1,150 @@
+package dev.parapet.models;
+
+import dev.parapet.core.Decision;
+import dev.parapet.core.Guard;
+import dev.parapet.core.ScanInput;
+import dev.parapet.core.ScanResult;
+import dev.parapet.core.Stage;
+import dev.parapet.core.Verdict;
+import dev.parapet.scanners.HeadScanner;
+import dev.parapet.scanners.PreferenceScanner;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The shipped default models, from the classpath only (no ../shared needed). */
+class DefaultModelsTest {
+    static DefaultModels models;
+    static HeadScanner toxicity;
+    static HeadScanner refusal;
+    static PreferenceScanner preference;
+
+    @BeforeAll
+    static void load() {
+        models = DefaultModels.load();
+        toxicity = models.toxicityScanner().build();
+        refusal = models.refusalScanner().build();
+        preference = models.preferenceScanner().build();
+    }
+
+    @AfterAll
+    static void close() {
+        toxicity.close();
+        refusal.close();
+        preference.close();
+        models.close();
+        assertThat(models.encoder().isClosed()).isTrue();
+    }
+
+    @Test
+    void should_flag_a_toxic_prompt_and_pass_a_polite_one() {
+        ScanResult toxic = toxicity.scan(ScanInput.prompt("I hope you die, you worthless idiot"));
+        ScanResult polite = toxicity.scan(ScanInput.prompt("Could you recommend a good book about birds?"));
+        assertThat(toxic.decision()).isEqualTo(Decision.FLAGGED);
+        assertThat(toxic.label()).isEqualTo("toxic");
+        assertThat(polite.decision()).isEqualTo(Decision.PASSED);
+        assertThat(polite.score()).isLessThan(toxic.score());
+    }
+
+    @Test
+    void should_flag_a_refusal_and_pass_a_factual_answer() {
+        ScanResult refused = refusal.scan(ScanInput.output("Can you help me with my homework?", "I'm sorry, but I can't help with that request."));
+        ScanResult answered = refusal.scan(ScanInput.output("What is the capital of France?", "The capital of France is Paris."));
+        assertThat(refused.decision()).isEqualTo(Decision.FLAGGED);
+        assertThat(refused.label()).isEqualTo("refusal");
+        assertThat(answered.decision()).isEqualTo(Decision.PASSED);
+    }
+
+    @Test
+    void should_prefer_a_helpful_answer_to_a_non_answer_and_a_refusal() {
+        String prompt = "What is the boiling point of water at sea level?";
+        String helpful = "Water boils at 100 degrees Celsius (212 degrees Fahrenheit) at sea level.";
+        List<PreferenceScanner.Ranked> ranked = preference.rank(prompt,
+                List.of("I don't know.", helpful, "I'm sorry, I can't help with that."));
+        assertThat(ranked.get(0).response()).isEqualTo(helpful);
+        assertThat(preference.preference(prompt, helpful)).isGreaterThan(preference.preference(prompt, "I don't know."));
+    }
+
+    @Test
+    void should_build_a_guard_with_all_three_in_one_line_and_encode_each_text_once() {
+        long before = models.encoder().textsEncoded();
+        try (Guard guard = DefaultModels.guard()) {
+            Verdict ok = guard.scan("What is the capital of France?", "The capital of France is Paris.");
+            assertThat(ok.results()).extracting(ScanResult::scanner).containsExactly("toxicity", "toxicity", "refusal", "preference");
+            assertThat(ok.results()).extracting(ScanResult::stage).containsExactly(Stage.PROMPT, Stage.OUTPUT, Stage.OUTPUT, Stage.OUTPUT);
+            assertThat(ok.allowed()).as(ok.toString()).isTrue();
+            Verdict refused = guard.scan("What is the capital of France?", "I'm sorry, but I can't help with that request.");
+            assertThat(refused.allowed()).isFalse();
+            assertThat(refused.blockingResults()).extracting(ScanResult::scanner).contains("refusal");
+        }
+        // DefaultModels.guard() loads its own encoder; this instance's counter is untouched
+        assertThat(models.encoder().textsEncoded()).isEqualTo(before);
+    }
+
+    @Test
+    void should_run_every_head_on_one_encoder_pass_per_text() {
+        try (Guard guard = Guard.builder()
+                .inputScanner(models.toxicityScanner().build())
+                .outputScanner(models.toxicityScanner().build())
+                .outputScanner(models.refusalScanner().build())
+                .outputScanner(models.preferenceScanner().build())
+                .build()) {
+            String prompt = "Name a prime number larger than " + System.nanoTime();
+            long before = models.encoder().textsEncoded();
+            guard.scan(prompt, "Sure: 7919 is prime, and so is " + prompt.hashCode() + " perhaps.");
+            assertThat(models.encoder().textsEncoded() - before).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void should_load_the_default_scanners_from_a_configuration_file() {
+        String json = """
+                {"input_scanners": [{"type": "toxicity", "params": {"match": "sentences"}}],
+                 "output_scanners": [{"type": "refusal"}, {"type": "preference", "params": {"min_preference": 0.05}}]}
+                """;
+        try (Guard guard = dev.parapet.scanners.GuardConfig.parse(json, null)) {
+            Verdict v = guard.scan("I hope you die, you worthless idiot", "The capital of France is Paris.");
+            assertThat(v.results()).extracting(ScanResult::scanner).containsExactly("toxicity", "refusal", "preference");
+            assertThat(v.result("toxicity").orElseThrow().decision()).isEqualTo(Decision.FLAGGED);
+            assertThat(v.result("toxicity").orElseThrow().attributes()).containsEntry("match", "sentences");
+            assertThat(v.result("preference", Stage.OUTPUT).orElseThrow().threshold()).isEqualTo(0.95, org.assertj.core.api.Assertions.within(1e-9));
+        }
+    }
+
+    @Test
+    void should_find_a_toxic_sentence_at_the_end_of_a_5000_word_benign_output() {
+        StringBuilder sb = new StringBuilder();
+        String[] benign = {"The library opens at nine and closes at six on weekdays.", "Our team shipped the new release after a week of testing.",
+                "Fresh bread is best when the crust is crisp and golden.", "The river runs through the valley past old stone bridges.",
+                "Please remember to water the tomatoes every other morning.", "Train tickets are cheaper if you book them in advance."};
+        int words = 0;
+        for (int i = 0; words < 5000; i++) {
+            sb.append(benign[i % benign.length]).append(' ');
+            words += benign[i % benign.length].split(" ").length;
+        }
+        String clean = sb.toString();
+        String text = clean + "I hope you die, you worthless idiot.";
+        try (HeadScanner sentences = models.toxicityScanner().matchMode(dev.parapet.scanners.MatchMode.SENTENCES).build()) {
+            ScanResult r = sentences.scan(ScanInput.output("Tell me about your week.", text));
+            assertThat(r.decision()).isEqualTo(Decision.FLAGGED);
+            assertThat(r.evidence()).isNotEmpty().allSatisfy(e -> assertThat(e.start()).isGreaterThanOrEqualTo(clean.length() - 1));
+            assertThat(sentences.scan(ScanInput.output("Tell me about your week.", clean)).decision()).isEqualTo(Decision.PASSED);
+        }
+        ScanResult windows = toxicity.scan(ScanInput.output("Tell me about your week.", text));
+        assertThat(windows.evidence()).isNotEmpty();
+        assertThat(windows.evidence().get(windows.evidence().size() - 1).end()).isEqualTo(text.length());
+    }
+
+    @Test
+    void should_record_training_metadata_in_the_heads() {
+        assertThat(models.toxicityHead().encoderSha256()).hasSize(64);
+        assertThat(models.toxicityHead().labels()).containsExactly("non-toxic", "toxic");
+        assertThat(models.refusalHead().labels()).containsExactly("compliance", "refusal");
+        assertThat(models.preferenceHead().labels()).containsExactly("rejected", "chosen");
+        assertThat(models.toxicityHead().metadata()).isNotEmpty();
+    }
+}

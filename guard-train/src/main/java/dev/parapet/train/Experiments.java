@@ -1,0 +1,269 @@
+package dev.parapet.train;
+
+import dev.parapet.onnx.EmbeddingHead;
+import dev.parapet.onnx.Pooling;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Measures alternatives for the report (features, encoders, models, data design): one run per
+ * command line, one result line printed and appended to {@code guard-train/target/experiments.log}.
+ * Everything is fitted and thresholded on the training files only; figures are on dev.
+ *
+ * <pre>
+ * binary     --task toxicity|refusal --features cls,mean,max[:l2] --grid lr:1e-3,mlp:256:1e-4
+ *            [--windows] [--lexical] [--also-encoder bge]
+ * preference --features mean --pairs response,product,abs_diff --grid lr:1e-2 --helpfulness true --extra-weight 1
+ * throughput --n 2000
+ * </pre>
+ * Common: {@code --data ../shared/datasets --encoder bge|minilm --max-length 256 --seed 13}.
+ */
+public final class Experiments {
+    private Experiments() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = parse(args);
+        String cmd = args.length > 0 ? args[0] : "";
+        Path data = Path.of(a.getOrDefault("data", "../shared/datasets"));
+        EncoderSpec enc = EncoderSpec.named(a.getOrDefault("encoder", "bge"));
+        int maxLength = Integer.parseInt(a.getOrDefault("max-length", "256"));
+        long seed = Long.parseLong(a.getOrDefault("seed", "13"));
+        EmbeddingCache cache = new EmbeddingCache(Path.of(a.getOrDefault("cache", TrainDefaults.DEFAULT_CACHE)));
+        PrintStream log = System.err;
+        String line;
+        long t0 = System.nanoTime();
+        try (Workbench wb = new Workbench(data, cache, enc, maxLength, 2, log)) {
+            switch (cmd) {
+                case "binary" -> line = binary(wb, a, seed, cache, log);
+                case "preference" -> line = preference(wb, a, seed, log);
+                case "throughput" -> line = throughput(wb, Integer.parseInt(a.getOrDefault("n", "2000")));
+                default -> throw new IllegalArgumentException("usage: Experiments binary|preference|throughput [--options]");
+            }
+        }
+        line = line + String.format(Locale.ROOT, " | %.0fs", (System.nanoTime() - t0) / 1e9);
+        System.out.println(line);
+        Path logFile = Path.of(a.getOrDefault("log", "guard-train/target/experiments.log"));
+        try {
+            Files.createDirectories(logFile.toAbsolutePath().getParent());
+            Files.writeString(logFile, String.join(" ", args) + "\n    " + line + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String binary(Workbench wb, Map<String, String> a, long seed, EmbeddingCache cache, PrintStream log) {
+        String task = a.getOrDefault("task", "toxicity");
+        FeatureSpec fs = features(a.getOrDefault("features", "cls"));
+        List<HeadModel> grid = grid(a.getOrDefault("grid", "lr:1e-3"));
+        boolean windows = a.containsKey("windows");
+        String prefix = String.format(Locale.ROOT, "%s %s L=%d %s %s%s%s", task, wb.encoder().name(), wb.maxLength(), fs, a.getOrDefault("grid", "lr:1e-3"),
+                windows ? " windows" : a.containsKey("first-window") ? " first-window" : "", a.containsKey("augment") ? " augmented" + (a.containsKey("borrow") ? "+borrowed" : "") : "");
+        if (!a.containsKey("lexical") && !a.containsKey("also-encoder")) {
+            Tasks.BinaryRecipe r = new Tasks.BinaryRecipe(fs, grid, windows, Double.NaN, a.containsKey("augment"), a.containsKey("borrow"), a.containsKey("first-window"));
+            Tasks.BinaryResult res = task.equals("toxicity") ? Tasks.toxicity(wb, r, seed, log) : Tasks.refusal(wb, r, seed, log);
+            log.println(res.dev().report());
+            if (a.containsKey("dump")) {
+                dump(Path.of(a.get("dump")), dev(wb, task), res.dev());
+            }
+            return String.format(Locale.ROOT, "%s -> chose %s thr %.3f | dev macroF1 %.4f flaggedF1 %.4f ROC %.4f PR %.4f | pooled-eval macroF1 %.4f flaggedF1 %.4f%s",
+                    prefix, res.fitted().model(), res.head().threshold(), res.dev().macroF1(), res.dev().flaggedF1(), res.dev().rocAuc(),
+                    res.dev().averagePrecision(), res.devPooled().macroF1(), res.devPooled().flaggedF1(), subsets(wb, task, res.dev()));
+        }
+        // extra feature blocks that the head format cannot express: whole-text pooled rows, evaluated the same way
+        List<LabelledText> train = task.equals("toxicity") ? wb.toxicity("train") : wb.refusal("train");
+        List<LabelledText> dev = task.equals("toxicity") ? wb.toxicity("dev") : wb.refusal("dev");
+        float[][] xTrain = fs.textRows(wb.embedTexts(train, task + "-train"));
+        float[][] xDev = fs.textRows(wb.embedTexts(dev, task + "-dev"));
+        if (a.containsKey("also-encoder")) {
+            try (Workbench other = new Workbench(wb.data(), cache, EncoderSpec.named(a.get("also-encoder")), wb.maxLength(), 2, log)) {
+                FeatureSpec fs2 = features(a.getOrDefault("also-features", a.getOrDefault("features", "cls")));
+                xTrain = concat(xTrain, fs2.textRows(other.embedTexts(train, task + "-train")));
+                xDev = concat(xDev, fs2.textRows(other.embedTexts(dev, task + "-dev")));
+                prefix += " + " + other.encoder().name() + " " + fs2;
+            }
+        }
+        if (a.containsKey("lexical")) {
+            xTrain = concat(xTrain, lexical(train));
+            xDev = concat(xDev, lexical(dev));
+            prefix += " + lexical";
+        }
+        BinaryHeadTrainer.Fitted f = BinaryHeadTrainer.fit(xTrain, Workbench.labels(train),
+                BinaryHeadTrainer.Options.defaults(grid).withSeed(seed).withLog(log));
+        int n = xTrain[0].length;
+        EmbeddingHead.Builder b = EmbeddingHead.builder("probe").encoder("probe", "0", 512)
+                .poolings(List.of(Pooling.MEAN)).calibration(f.calibration().a(), f.calibration().b())
+                .labels(task.equals("toxicity") ? Tasks.TOXICITY_LABELS : Tasks.REFUSAL_LABELS).threshold(f.threshold());
+        f.layers().forEach(b::layer);
+        EmbeddingHead h = b.build();
+        double[] p = new double[xDev.length];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = h.probability(xDev[i]);
+        }
+        Evaluation ev = Evaluation.of(h.labels(), p, Workbench.labels(dev), f.threshold());
+        log.println(ev.report());
+        return String.format(Locale.ROOT, "%s (%d features) -> chose %s thr %.3f | pooled-eval macroF1 %.4f flaggedF1 %.4f ROC %.4f PR %.4f",
+                prefix, n, f.model(), f.threshold(), ev.macroF1(), ev.flaggedF1(), ev.rocAuc(), ev.averagePrecision());
+    }
+
+    static List<LabelledText> dev(Workbench wb, String task) {
+        return task.equals("toxicity") ? wb.toxicity("dev") : wb.refusal("dev");
+    }
+
+    /** Dev probabilities next to labels and texts (TSV) for error analysis. */
+    static void dump(Path file, List<LabelledText> dev, Evaluation ev) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < dev.size(); i++) {
+            String t = dev.get(i).text();
+            sb.append(String.format(Locale.ROOT, "%.4f\t%d\t%s%n", ev.probabilities()[i], ev.labels()[i],
+                    t.substring(0, Math.min(200, t.length())).replaceAll("\\s+", " ")));
+        }
+        try {
+            Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Flagged-class F1 per part of the dev file (refusal: ChatGPT rows vs XSTest rows; toxicity: per source). */
+    static String subsets(Workbench wb, String task, Evaluation ev) {
+        List<String> key = task.equals("refusal") ? Jsonl.readOptionalField(wb.file("refusal", "dev"), "tone")
+                : Jsonl.readOptionalField(wb.file("toxicity", "dev"), "source");
+        Map<String, List<Integer>> parts = new java.util.TreeMap<>();
+        for (int i = 0; i < key.size(); i++) {
+            String k = task.equals("refusal") ? (key.get(i) == null ? "xstest" : "chatgpt") : key.get(i);
+            parts.computeIfAbsent(k, x -> new ArrayList<>()).add(i);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, List<Integer>> e : parts.entrySet()) {
+            int[] idx = e.getValue().stream().mapToInt(Integer::intValue).toArray();
+            double[] p = new double[idx.length];
+            int[] y = new int[idx.length];
+            for (int i = 0; i < idx.length; i++) {
+                p[i] = ev.probabilities()[idx[i]];
+                y[i] = ev.labels()[idx[i]];
+            }
+            Evaluation sub = Evaluation.of(List.of("0", "1"), p, y, ev.threshold());
+            sb.append(String.format(Locale.ROOT, " | %s n=%d macroF1 %.4f flaggedF1 %.4f ROC %.4f", e.getKey(), idx.length, sub.macroF1(),
+                    sub.flaggedF1(), sub.rocAuc()));
+        }
+        return sb.toString();
+    }
+
+    static String preference(Workbench wb, Map<String, String> a, long seed, PrintStream log) {
+        FeatureSpec fs = features(a.getOrDefault("features", "mean")).withPairs(pairFeatures(a.getOrDefault("pairs", "response,product,abs_diff")));
+        List<HeadModel> grid = grid(a.getOrDefault("grid", "lr:1e-2"));
+        boolean helpful = Boolean.parseBoolean(a.getOrDefault("helpfulness", "true"));
+        double w = Double.parseDouble(a.getOrDefault("extra-weight", "1"));
+        Tasks.PreferenceResult r = Tasks.preference(wb, new Tasks.PreferenceRecipe(fs, grid, helpful, w, 0.1), seed, log);
+        return String.format(Locale.ROOT, "preference %s L=%d %s %s helpfulness=%s w=%.2f -> chose %s | val acc %.4f | dev pairwise %.4f | helpful vs %s | dev chosen flagged %.3f rejected flagged %.3f",
+                wb.encoder().name(), wb.maxLength(), fs, a.getOrDefault("grid", "lr:1e-2"), helpful, w, r.fitted().model(),
+                r.fitted().validationAccuracy(), r.devAccuracy(), r.helpfulness(), r.devChosenFlagged(), r.devRejectedFlagged());
+    }
+
+    /** Texts/s of a cold encoder on the first {@code n} toxicity dev texts (short texts), not cached. */
+    static String throughput(Workbench wb, int n) {
+        List<String> texts = new ArrayList<>();
+        for (LabelledText t : wb.toxicity("dev")) {
+            if (texts.size() < n) {
+                texts.add(t.text());
+            }
+        }
+        try (Embedder e = new Embedder(wb.encoder(), wb.maxLength(), 2, null)) {
+            e.embed(texts.subList(0, Math.min(200, texts.size())), "warmup");
+            long t0 = System.nanoTime();
+            e.embed(texts, "throughput");
+            double secs = (System.nanoTime() - t0) / 1e9;
+            List<String> longTexts = new ArrayList<>();
+            for (LabelledText t : wb.refusal("dev")) {
+                if (longTexts.size() < n / 4) {
+                    longTexts.add(t.text());
+                }
+            }
+            long t1 = System.nanoTime();
+            e.embed(longTexts, "throughput-long");
+            double secsLong = (System.nanoTime() - t1) / 1e9;
+            return String.format(Locale.ROOT, "throughput %s L=%d 2 threads batch 32: short %d texts %.1f texts/s | long (refusal dev responses) %d texts %.1f texts/s",
+                    wb.encoder().name(), wb.maxLength(), texts.size(), texts.size() / secs, longTexts.size(), longTexts.size() / secsLong);
+        }
+    }
+
+    static float[][] lexical(List<LabelledText> rows) {
+        float[][] out = new float[rows.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Lexical.refusalSignals(rows.get(i).text());
+        }
+        return out;
+    }
+
+    static float[][] concat(float[][] a, float[][] b) {
+        float[][] out = new float[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = new float[a[i].length + b[i].length];
+            System.arraycopy(a[i], 0, out[i], 0, a[i].length);
+            System.arraycopy(b[i], 0, out[i], a[i].length, b[i].length);
+        }
+        return out;
+    }
+
+    /** {@code cls,mean,max} with an optional {@code :l2} suffix for per-part normalisation. */
+    static FeatureSpec features(String s) {
+        boolean l2 = s.endsWith(":l2");
+        String p = l2 ? s.substring(0, s.length() - 3) : s;
+        List<Pooling> list = new ArrayList<>();
+        for (String x : p.split(",")) {
+            list.add(Pooling.valueOf(x.trim().toUpperCase(Locale.ROOT)));
+        }
+        return new FeatureSpec(list, l2, List.of());
+    }
+
+    static EmbeddingHead.PairFeature[] pairFeatures(String s) {
+        String[] parts = s.split(",");
+        EmbeddingHead.PairFeature[] out = new EmbeddingHead.PairFeature[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            out[i] = EmbeddingHead.PairFeature.valueOf(parts[i].trim().toUpperCase(Locale.ROOT));
+        }
+        return out;
+    }
+
+    /** {@code lr:1e-3,mlp:256:1e-4}: linear models by L2, MLPs by hidden units and weight decay. */
+    static List<HeadModel> grid(String s) {
+        List<HeadModel> out = new ArrayList<>();
+        for (String item : s.split(",")) {
+            String[] f = item.trim().split(":");
+            switch (f[0]) {
+                case "lr" -> out.add(HeadModel.linear(Double.parseDouble(f[1])));
+                case "mlp" -> out.add(HeadModel.mlp(Integer.parseInt(f[1]), Double.parseDouble(f[2])));
+                default -> throw new IllegalArgumentException("grid item '" + item + "': expected lr:L2 or mlp:HIDDEN:DECAY");
+            }
+        }
+        return out;
+    }
+
+    static Map<String, String> parse(String[] args) {
+        Map<String, String> m = new HashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].startsWith("--")) {
+                String k = args[i].substring(2);
+                if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                    m.put(k, args[++i]);
+                } else {
+                    m.put(k, "true");
+                }
+            }
+        }
+        return m;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.parapet.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Counterfactual copies of refusal training rows that break a shortcut of the training file: in
+ * the ChatGPT refusal data almost every refusal opens with "As an AI language model," or "I'm
+ * sorry," while most compliant answers open plainly, so a head learns the opening instead of the
+ * refusal. Other models refuse plainly ("I cannot provide instructions on ...") and a head with the
+ * shortcut lets those through.
+ *
+ * <p>For every row that opens with one of those formulas, two copies are added with the same
+ * label: one with the opening removed, one with it swapped for another formula. A copy carries the
+ * index of its source row so splits can keep it beside its source.
+ */
+public final class RefusalAugmentation {
+    private static final Pattern OPENING = Pattern.compile(
+            "^(As an AI language model|As an AI|As a language model|I'm sorry|I am sorry|Sorry|I apologi[sz]e)(,)?( but)?\\s+");
+    private static final List<String> OPENINGS = List.of("As an AI language model, ", "I'm sorry, but ", "As an AI, ", "Sorry, but ");
+
+    /** A row and the index of the original row it was made from (itself for originals). */
+    public record Row(LabelledText row, int source) {
+    }
+
+    private RefusalAugmentation() {
+    }
+
+    /** Openings that state a refusal, looked for in the first 160 characters of an assistant turn. */
+    private static final Pattern REFUSES = Pattern.compile("^(i'?m sorry|i am sorry|sorry,|i apologi[sz]e|i can'?t|i cannot|i won'?t"
+            + "|i will not|i'?m (not able|unable|not comfortable|not going to)|i am (not able|unable|not comfortable|not going to)"
+            + "|i don'?t think (i|that'?s something i) (can|should|could)|i'?d rather not|i would rather not|i do not feel comfortable"
+            + "|that'?s not something i|i'?m not willing|i must (decline|refuse)|i refuse)");
+    private static final Pattern MENTIONS_REFUSAL = Pattern.compile("\\b(sorry|can'?t|cannot|won'?t|unable|not comfortable|rather not"
+            + "|not appropriate|decline|refuse|illegal|unethical)\\b");
+
+    /**
+     * Weak labels for assistant turns of the preference data (Anthropic's assistant, not ChatGPT):
+     * a turn that opens with a refusal formula is a refusal (1); a turn of at least 80 characters
+     * with no refusal word anywhere that is not a question back to the user is compliance (0);
+     * anything else is left out ({@code -1}). High precision, not high recall: the point is phrasing
+     * from another model.
+     */
+    public static int weakLabel(String response) {
+        String t = response.strip().toLowerCase(Locale.ROOT).replace('\u2019', '\'');
+        if (REFUSES.matcher(t.substring(0, Math.min(160, t.length()))).find()) {
+            return 1;
+        }
+        if (t.length() >= 80 && !t.endsWith("?") && !MENTIONS_REFUSAL.matcher(t).find()) {
+            return 0;
+        }
+        return -1;
+    }
+
+    public static List<Row> augment(List<LabelledText> rows, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<Row> out = new ArrayList<>(rows.size() * 2);
+        for (int i = 0; i < rows.size(); i++) {
+            out.add(new Row(rows.get(i), i));
+        }
+        for (int i = 0; i < rows.size(); i++) {
+            LabelledText r = rows.get(i);
+            Matcher m = OPENING.matcher(r.text());
+            if (!m.find()) {
+                continue;
+            }
+            String rest = r.text().substring(m.end());
+            if (rest.isEmpty()) {
+                continue;
+            }
+            String plain = rest.substring(0, 1).toUpperCase(Locale.ROOT) + rest.substring(1);
+            out.add(new Row(new LabelledText(r.prompt(), plain, r.label()), i));
+            String current = m.group(1);
+            List<String> others = new ArrayList<>();
+            for (String o : OPENINGS) {
+                if (!o.startsWith(current)) {
+                    others.add(o);
+                }
+            }
+            String opening = others.get(rnd.nextInt(others.size()));
+            // "I" stays capitalised; anything else after an opening continues the sentence in lower case
+            String cont = rest.startsWith("I ") || rest.startsWith("I'") ? rest : rest.substring(0, 1).toLowerCase(Locale.ROOT) + rest.substring(1);
+            out.add(new Row(new LabelledText(r.prompt(), opening + cont, r.label()), i));
+        }
+        return out;
+    }
+}

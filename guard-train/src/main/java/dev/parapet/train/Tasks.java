@@ -1,0 +1,348 @@
+package dev.parapet.train;
+
+import dev.parapet.onnx.EmbeddingHead;
+import dev.parapet.onnx.PooledEmbedding;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The three default tasks end to end on a {@link Workbench}: features from the cached embeddings,
+ * a head fitted and calibrated on the training file only, and the evaluation on the dev file as
+ * the runtime would score it.
+ */
+public final class Tasks {
+    public static final List<String> TOXICITY_LABELS = List.of("non-toxic", "toxic");
+    public static final List<String> REFUSAL_LABELS = List.of("compliance", "refusal");
+    public static final List<String> PREFERENCE_LABELS = List.of("rejected", "chosen");
+
+    /**
+     * How a binary head is trained.
+     *
+     * @param firstWindow train on the first window of each text only (where a refusal states itself)
+     * @param borrow     add weakly labelled rows from other shared data, fit split only
+     * @param augment    add counterfactual training rows (refusal: {@link RefusalAugmentation})
+     * @param windowRows train on each window of a long text (labelled as the text) instead of its pooled embedding,
+     *                   as the runtime scores each window
+     */
+    public record BinaryRecipe(FeatureSpec features, List<HeadModel> grid, boolean windowRows, double precisionTarget, boolean augment,
+                               boolean borrow, boolean firstWindow) {
+        public BinaryRecipe {
+            grid = List.copyOf(grid);
+        }
+
+        public BinaryRecipe(FeatureSpec features, List<HeadModel> grid) {
+            this(features, grid, false, Double.NaN, false, false, false);
+        }
+
+        /** The same recipe with training-data augmentation (refusal: {@link RefusalAugmentation}). */
+        public BinaryRecipe augmented() {
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, true, borrow, firstWindow);
+        }
+
+        /** The same recipe with weakly labelled rows borrowed from other shared data (refusal: preference assistant turns). */
+        public BinaryRecipe borrowing() {
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, true, firstWindow);
+        }
+    }
+
+    /** A trained binary head and its dev evaluation. */
+    public record BinaryResult(EmbeddingHead head, BinaryHeadTrainer.Fitted fitted, Evaluation dev, Evaluation devPooled,
+                               double trainSeconds) {
+    }
+
+    /**
+     * How the preference head is trained.
+     *
+     * @param helpfulnessPairs add {@link PreferenceAugmentation} pairs from the refusal training data
+     * @param extraWeight      weight of each added pair (HH pairs weigh 1)
+     */
+    public record PreferenceRecipe(FeatureSpec features, List<HeadModel> grid, boolean helpfulnessPairs, double extraWeight,
+                                   double minPreferenceQuantile) {
+        public PreferenceRecipe {
+            grid = List.copyOf(grid);
+        }
+    }
+
+    /**
+     * A trained preference head and what it does on held-out data.
+     *
+     * @param devAccuracy      pairwise accuracy on preference/dev
+     * @param helpfulness      pairwise accuracy of ChatGPT's real answers (refusal/dev compliance rows) against
+     *                         non-answers and refusals, per kind of rejected response
+     * @param devChosenFlagged share of dev chosen responses below the minimum preference
+     */
+    public record PreferenceResult(EmbeddingHead head, RewardHeadTrainer.Fitted fitted, double devAccuracy,
+                                   Map<String, Double> helpfulness, double devChosenFlagged, double devRejectedFlagged,
+                                   int trainPairs, int extraPairs, double trainSeconds) {
+    }
+
+    private Tasks() {
+    }
+
+    /** What each head is trained on, and under which terms, written into the head's metadata. */
+    static final Map<String, String> DATA = Map.of(
+            "toxicity", "toxicity/train.jsonl of the Parapet shared datasets: Jigsaw sentences from s-nlp/detox (Jigsaw data CC0, "
+                    + "text CC-BY-SA), OLID/OffensEval 2019 tweets (research use; cite Zampieri et al. 2019), Davidson et al. "
+                    + "hate-speech and offensive-language tweets (MIT)",
+            "refusal", "refusal/train.jsonl of the Parapet shared datasets: ChatGPT responses hand-labelled by the authors of "
+                    + "\"I'm Afraid I Can't Do That\" (maxwellreuter/chatgpt-refusals, MIT), plus weakly labelled assistant turns "
+                    + "of preference/train.jsonl (Anthropic HH-RLHF harmless-base, MIT)",
+            "preference", "preference/train.jsonl of the Parapet shared datasets: Anthropic HH-RLHF harmless-base (MIT), plus "
+                    + "helpfulness pairs built from the compliance rows of refusal/train.jsonl (maxwellreuter/chatgpt-refusals, MIT)");
+
+
+    public static BinaryResult toxicity(Workbench wb, BinaryRecipe r, long seed, PrintStream log) {
+        List<LabelledText> train = wb.toxicity("train");
+        List<LabelledText> dev = wb.toxicity("dev");
+        return binary(wb, "toxicity", TOXICITY_LABELS, train, wb.embedTexts(train, "toxicity-train"), dev,
+                wb.embedTexts(dev, "toxicity-dev"), r, seed, log);
+    }
+
+    public static BinaryResult refusal(Workbench wb, BinaryRecipe r, long seed, PrintStream log) {
+        List<LabelledText> train = wb.refusal("train");
+        List<LabelledText> dev = wb.refusal("dev");
+        if (r.augment()) {
+            List<RefusalAugmentation.Row> rows = RefusalAugmentation.augment(train, seed);
+            List<LabelledText> all = new ArrayList<>(rows.stream().map(RefusalAugmentation.Row::row).toList());
+            List<Integer> source = new ArrayList<>(rows.stream().map(RefusalAugmentation.Row::source).toList());
+            List<TextEmbedding> emb = new ArrayList<>(wb.embedTexts(all, "refusal-train-augmented-" + seed));
+            if (r.borrow()) {
+                // weakly labelled assistant turns of the preference training data (already embedded for that task)
+                List<PreferencePair> hh = wb.preference("train");
+                Workbench.PairEmbeddings hhE = wb.embedPairs(hh, "preference-train");
+                for (int i = 0; i < hh.size(); i++) {
+                    for (int k = 0; k < 2; k++) {
+                        String text = k == 0 ? hh.get(i).chosen() : hh.get(i).rejected();
+                        int label = RefusalAugmentation.weakLabel(text);
+                        if (label >= 0) {
+                            // an original of its own: part of it lands in the validation split, so selection sees another model's phrasing
+                            source.add(all.size());
+                            all.add(new LabelledText(hh.get(i).prompt(), text, label));
+                            emb.add(k == 0 ? hhE.chosen().get(i) : hhE.rejected().get(i));
+                        }
+                    }
+                }
+            }
+            return binary(wb, "refusal", REFUSAL_LABELS, all, source.stream().mapToInt(Integer::intValue).toArray(), emb, dev,
+                    wb.embedTexts(dev, "refusal-dev"), r, seed, log);
+        }
+        return binary(wb, "refusal", REFUSAL_LABELS, train, wb.embedTexts(train, "refusal-train"), dev,
+                wb.embedTexts(dev, "refusal-dev"), r, seed, log);
+    }
+
+    static BinaryResult binary(Workbench wb, String name, List<String> labels, List<LabelledText> train, List<TextEmbedding> trainE,
+                               List<LabelledText> dev, List<TextEmbedding> devE, BinaryRecipe r, long seed, PrintStream log) {
+        return binary(wb, name, labels, train, null, trainE, dev, devE, r, seed, log);
+    }
+
+    /** {@code source}: per training row the row it was derived from, or {@code null} when all are originals. */
+    static BinaryResult binary(Workbench wb, String name, List<String> labels, List<LabelledText> train, int[] source,
+                               List<TextEmbedding> trainE, List<LabelledText> dev, List<TextEmbedding> devE, BinaryRecipe r, long seed,
+                               PrintStream log) {
+        long t0 = System.nanoTime();
+        float[][] x;
+        int[] y;
+        int[] rowSource = source;
+        int[] yText = Workbench.labels(train);
+        if (r.windowRows()) {
+            // each window is a row; the first window of a text stands for it in the split, later ones follow it
+            List<PooledEmbedding> rows = new ArrayList<>();
+            List<Integer> ys = new ArrayList<>();
+            List<Integer> src = new ArrayList<>();
+            int[] firstRow = new int[trainE.size()];
+            for (int i = 0; i < trainE.size(); i++) {
+                firstRow[i] = rows.size();
+                for (PooledEmbedding w : trainE.get(i).windows()) {
+                    int origin = source == null ? i : source[i];
+                    src.add(origin == i && rows.size() == firstRow[i] ? rows.size() : firstRow[origin]);
+                    rows.add(w);
+                    ys.add(yText[i]);
+                }
+            }
+            x = r.features().rowsOf(rows);
+            y = ys.stream().mapToInt(Integer::intValue).toArray();
+            rowSource = src.stream().mapToInt(Integer::intValue).toArray();
+        } else if (r.firstWindow()) {
+            List<PooledEmbedding> first = new ArrayList<>();
+            trainE.forEach(t -> first.add(t.windows().get(0)));
+            x = r.features().rowsOf(first);
+            y = yText;
+        } else {
+            x = r.features().textRows(trainE);
+            y = yText;
+        }
+        BinaryHeadTrainer.Options o = BinaryHeadTrainer.Options.defaults(r.grid()).withSeed(seed).withLog(log)
+                .withPrecisionTarget(r.precisionTarget());
+        BinaryHeadTrainer.Fitted f = BinaryHeadTrainer.fit(x, y, rowSource, o);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        EmbeddingHead provisional = f.toHead(name, wb.encoder(), wb.maxLength(), r.features(), labels, Map.of());
+        int[] yDev = Workbench.labels(dev);
+        Evaluation ev = Evaluation.of(provisional, devE, yDev, true);
+        Evaluation pooled = Evaluation.of(provisional, devE, yDev, false);
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("task", name);
+        meta.put("data", DATA.getOrDefault(name, name));
+        meta.put("encoder_files", wb.encoder().onnxResource() + ", " + wb.encoder().tokenizerResource());
+        meta.put("model", f.model().toString());
+        meta.put("features", r.features().toString());
+        meta.put("train_rows", x.length);
+        meta.put("fit_rows", f.fitRows());
+        meta.put("validation_rows", f.validationRows());
+        meta.put("class_weights", "balanced");
+        meta.put("augmentation", r.augment() ? "refusal openings removed or swapped (RefusalAugmentation)" : "none");
+        if (r.borrow()) {
+            meta.put("borrowed_rows", "weakly labelled assistant turns of preference/train.jsonl (split like originals)");
+        }
+        meta.put("train_rows_from", r.windowRows() ? "each window of each text" : r.firstWindow() ? "the first window of each text"
+                : "whole-text pooled embeddings");
+        meta.put("threshold_rule", Double.isNaN(r.precisionTarget()) ? "max F1 of '" + labels.get(1) + "' on the validation split"
+                : "lowest threshold with precision >= " + r.precisionTarget() + " on the validation split");
+        meta.put("seed", seed);
+        meta.put("dev_macro_f1", round(ev.macroF1()));
+        meta.put("dev_f1_" + labels.get(1), round(ev.flaggedF1()));
+        meta.put("dev_roc_auc", round(ev.rocAuc()));
+        meta.put("dev_pr_auc", round(ev.averagePrecision()));
+        meta.put("dev_rows", yDev.length);
+        EmbeddingHead head = f.toHead(name, wb.encoder(), wb.maxLength(), r.features(), labels, meta);
+        return new BinaryResult(head, f, ev, pooled, secs);
+    }
+
+    public static PreferenceResult preference(Workbench wb, PreferenceRecipe r, long seed, PrintStream log) {
+        long t0 = System.nanoTime();
+        List<PreferencePair> hh = wb.preference("train");
+        List<PreferencePair> extra = r.helpfulnessPairs() ? PreferenceAugmentation.helpfulnessPairs(wb.refusal("train"), seed) : List.of();
+        List<PreferencePair> all = new ArrayList<>(hh);
+        all.addAll(extra);
+        Workbench.PairEmbeddings hhE = wb.embedPairs(hh, "preference-train");
+        List<TextEmbedding> prompts = new ArrayList<>(hhE.prompts());
+        List<TextEmbedding> chosen = new ArrayList<>(hhE.chosen());
+        List<TextEmbedding> rejected = new ArrayList<>(hhE.rejected());
+        if (!extra.isEmpty()) {
+            Workbench.PairEmbeddings exE = wb.embedPairs(extra, "preference-helpfulness-" + seed);
+            prompts.addAll(exE.prompts());
+            chosen.addAll(exE.chosen());
+            rejected.addAll(exE.rejected());
+        }
+        FeatureSpec fs = r.features();
+        float[][] xc = fs.pairRows(prompts, chosen);
+        float[][] xr = fs.pairRows(prompts, rejected);
+        double[] w = new double[all.size()];
+        List<String> groups = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            w[i] = i < hh.size() ? 1.0 : r.extraWeight();
+            // the helpfulness pairs of one prompt share a group, whatever form the prompt took
+            groups.add(all.get(i).prompt().startsWith("Human: ") && i >= hh.size() ? all.get(i).prompt().substring(7) : all.get(i).prompt());
+        }
+        RewardHeadTrainer.Options o = new RewardHeadTrainer.Options(r.grid(), 0.15, seed, 2, r.minPreferenceQuantile(), log);
+        boolean[] primary = new boolean[all.size()];
+        for (int i = 0; i < hh.size(); i++) {
+            primary[i] = true;
+        }
+        // the helpfulness pairs only train: selection, calibration and threshold look at preference pairs
+        RewardHeadTrainer.Fitted f = RewardHeadTrainer.fit(xc, xr, w, groups, primary, o);
+        double secs = (System.nanoTime() - t0) / 1e9;
+
+        EmbeddingHead provisional = f.toHead("preference", wb.encoder(), wb.maxLength(), fs, PREFERENCE_LABELS, Map.of());
+        List<PreferencePair> dev = wb.preference("dev");
+        Workbench.PairEmbeddings devE = wb.embedPairs(dev, "preference-dev");
+        double[] sc = new double[dev.size()];
+        double[] sr = new double[dev.size()];
+        int chosenFlagged = 0;
+        int rejectedFlagged = 0;
+        for (int i = 0; i < dev.size(); i++) {
+            sc[i] = provisional.score(provisional.pairFeatures(devE.prompts().get(i).pooled(), devE.chosen().get(i).pooled()));
+            sr[i] = provisional.score(provisional.pairFeatures(devE.prompts().get(i).pooled(), devE.rejected().get(i).pooled()));
+            chosenFlagged += provisional.probability(devE.prompts().get(i).pooled(), devE.chosen().get(i).pooled()) < provisional.threshold() ? 1 : 0;
+            rejectedFlagged += provisional.probability(devE.prompts().get(i).pooled(), devE.rejected().get(i).pooled()) < provisional.threshold() ? 1 : 0;
+        }
+        double acc = Metrics.pairwiseAccuracy(sc, sr);
+        Map<String, Double> helpful = helpfulness(wb, provisional, seed);
+
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("task", "preference");
+        meta.put("data", DATA.get("preference"));
+        meta.put("encoder_files", wb.encoder().onnxResource() + ", " + wb.encoder().tokenizerResource());
+        meta.put("model", f.model().toString());
+        meta.put("features", fs.toString());
+        meta.put("loss", "pairwise logistic (Bradley-Terry): -log sigmoid(r(prompt, chosen) - r(prompt, rejected))");
+        meta.put("train_pairs_hh", hh.size());
+        meta.put("train_pairs_helpfulness", extra.size());
+        meta.put("helpfulness_pair_weight", r.extraWeight());
+        meta.put("selection", "lowest pairwise loss on the validation split of preference/train.jsonl (helpfulness pairs only train)");
+        meta.put("calibration_rule", "a: pairwise Platt slope on validation margins; b = -a * median validation reward");
+        meta.put("threshold_rule", "minimum preference = " + r.minPreferenceQuantile() + " quantile of validation chosen responses");
+        meta.put("seed", seed);
+        meta.put("validation_pairwise_accuracy", round(f.validationAccuracy()));
+        meta.put("dev_pairwise_accuracy", round(acc));
+        meta.put("dev_pairs", dev.size());
+        helpful.forEach((k, v) -> meta.put("dev_helpfulness_accuracy_" + k, round(v)));
+        meta.put("rewards", "harmlessness (HH-RLHF harmless-base) plus helpfulness on harmless prompts: a real answer beats "
+                + "a refusal or a non-answer");
+        EmbeddingHead head = f.toHead("preference", wb.encoder(), wb.maxLength(), fs, PREFERENCE_LABELS, meta);
+        return new PreferenceResult(head, f, acc, helpful, (double) chosenFlagged / dev.size(), (double) rejectedFlagged / dev.size(),
+                hh.size(), extra.size(), secs);
+    }
+
+    /**
+     * Held-out helpfulness check: ChatGPT's answers to the refusal dev prompts it complied with
+     * (the rows of the original refusal data, not the XSTest rows, whose unsafe prompts should not
+     * be answered) against two fixed non-answers and against a real refusal from the same file.
+     */
+    static Map<String, Double> helpfulness(Workbench wb, EmbeddingHead head, long seed) {
+        List<LabelledText> dev = wb.refusal("dev");
+        List<String> tone = Jsonl.readOptionalField(wb.file("refusal", "dev"), "tone");
+        List<String> refusals = new ArrayList<>();
+        List<LabelledText> answered = new ArrayList<>();
+        for (int i = 0; i < dev.size(); i++) {
+            if (tone.get(i) == null) {
+                continue;
+            }
+            if (dev.get(i).label() == 1) {
+                refusals.add(dev.get(i).text());
+            } else {
+                answered.add(dev.get(i));
+            }
+        }
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Map<String, List<String>> rejectedByKind = new LinkedHashMap<>();
+        rejectedByKind.put("idk", new ArrayList<>());
+        rejectedByKind.put("sorry", new ArrayList<>());
+        rejectedByKind.put("refusal", new ArrayList<>());
+        List<String> texts = new ArrayList<>();
+        for (LabelledText a : answered) {
+            texts.add(a.prompt());
+            texts.add(a.text());
+            rejectedByKind.get("idk").add("I don't know.");
+            rejectedByKind.get("sorry").add("I'm sorry, I can't help with that.");
+            rejectedByKind.get("refusal").add(refusals.get(rnd.nextInt(refusals.size())));
+        }
+        for (List<String> r : rejectedByKind.values()) {
+            texts.addAll(r);
+        }
+        List<TextEmbedding> e = wb.embed(texts, "helpfulness-dev-" + seed);
+        int n = answered.size();
+        Map<String, Double> out = new LinkedHashMap<>();
+        int kind = 0;
+        for (String k : rejectedByKind.keySet()) {
+            double[] good = new double[n];
+            double[] bad = new double[n];
+            for (int i = 0; i < n; i++) {
+                PooledEmbedding p = e.get(2 * i).pooled();
+                good[i] = head.score(head.pairFeatures(p, e.get(2 * i + 1).pooled()));
+                bad[i] = head.score(head.pairFeatures(p, e.get(2 * n + kind * n + i).pooled()));
+            }
+            out.put(k, Metrics.pairwiseAccuracy(good, bad));
+            kind++;
+        }
+        return out;
+    }
+
+    static double round(double v) {
+        return Math.round(v * 1e4) / 1e4;
+    }
+}

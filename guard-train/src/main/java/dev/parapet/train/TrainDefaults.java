@@ -1,0 +1,258 @@
+package dev.parapet.train;
+
+import dev.parapet.onnx.EmbeddingHead;
+import dev.parapet.onnx.EncodedText;
+import dev.parapet.onnx.ModelSource;
+import dev.parapet.onnx.Pooling;
+import dev.parapet.onnx.RuntimeOptions;
+import dev.parapet.onnx.SequenceClassifier;
+import dev.parapet.onnx.TextEncoder;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import static dev.parapet.onnx.EmbeddingHead.PairFeature.PRODUCT;
+import static dev.parapet.onnx.EmbeddingHead.PairFeature.PROMPT;
+import static dev.parapet.onnx.EmbeddingHead.PairFeature.RESPONSE;
+
+/**
+ * Reproduces the three shipped heads (toxicity, refusal, preference) and the figures of
+ * {@code docs/models.md} with one command:
+ *
+ * <pre>
+ * mvn -q -pl guard-train -am compile exec:java \
+ *     -Dexec.args="--data ../shared/datasets --out guard-models/src/main/resources/dev/parapet/models/heads"
+ * </pre>
+ *
+ * Options: {@code --data DIR} (the shared datasets), {@code --out DIR} (where the heads are
+ * written), {@code --seed N} (default 13), {@code --cache DIR} (embedding cache, default
+ * {@code guard-train/target/embedding-cache}), {@code --fused DIR} (fused exports of the two
+ * binary heads, default {@code guard-train/target/fused}; {@code none} to skip), {@code --report FILE}
+ * (markdown with every figure, default {@code guard-train/target/report.md}). Progress goes to
+ * stderr, reports to stdout.
+ */
+public final class TrainDefaults {
+    /** The shipped encoder: see docs/models.md for the measurement behind the choice. */
+    public static final EncoderSpec ENCODER = EncoderSpec.BGE;
+    /** One window length for all three heads: the runtime shares one encoder between them. */
+    public static final int MAX_LENGTH = 256;
+    public static final long SEED = 13;
+    static final String DEFAULT_CACHE = "guard-train/target/embedding-cache";
+
+    /** Toxicity: CLS, mean and max pooling, L2 per part; a linear head or a 64-unit MLP, chosen on validation PR-AUC. */
+    public static final Tasks.BinaryRecipe TOXICITY = new Tasks.BinaryRecipe(
+            FeatureSpec.text(true, Pooling.CLS, Pooling.MEAN, Pooling.MAX),
+            List.of(HeadModel.linear(1e-4), HeadModel.mlp(64, 1e-3), HeadModel.mlp(64, 1e-2)));
+    /**
+     * Refusal: same features, trained with counterfactual openings ({@link RefusalAugmentation}) and weakly
+     * labelled assistant turns of the preference data, so the head does not key on ChatGPT's "As an AI language model".
+     */
+    public static final Tasks.BinaryRecipe REFUSAL = new Tasks.BinaryRecipe(
+            FeatureSpec.text(true, Pooling.CLS, Pooling.MEAN, Pooling.MAX),
+            List.of(HeadModel.linear(1e-1), HeadModel.linear(1), HeadModel.mlp(64, 1e-3), HeadModel.mlp(64, 1e-2))).augmented().borrowing();
+    /**
+     * Preference: a 32-unit MLP reward on the prompt, the response and their element-wise product (CLS and mean, L2),
+     * HH pairs plus helpfulness pairs at weight 0.3, selection on HH validation pairs only. A linear reward cannot make
+     * the preference depend on the prompt (refusing is right for a harmful prompt, wrong for a harmless one): measured
+     * in docs/models.md.
+     */
+    public static final Tasks.PreferenceRecipe PREFERENCE = new Tasks.PreferenceRecipe(
+            FeatureSpec.text(true, Pooling.CLS, Pooling.MEAN).withPairs(PROMPT, RESPONSE, PRODUCT),
+            List.of(HeadModel.mlp(32, 1e-1), HeadModel.mlp(32, 1e-2)), true, 0.3, 0.10);
+
+    private TrainDefaults() {
+    }
+
+    public static void main(String[] args) {
+        Map<String, String> a = Experiments.parse(prepend(args));
+        Path data = Path.of(a.getOrDefault("data", "../shared/datasets"));
+        Path out = Path.of(a.getOrDefault("out", "guard-models/src/main/resources/dev/parapet/models/heads"));
+        long seed = Long.parseLong(a.getOrDefault("seed", Long.toString(SEED)));
+        Path cache = Path.of(a.getOrDefault("cache", DEFAULT_CACHE));
+        String fused = a.getOrDefault("fused", "guard-train/target/fused");
+        Path report = Path.of(a.getOrDefault("report", "guard-train/target/report.md"));
+        long t0 = System.nanoTime();
+        Result r = run(data, out, seed, new EmbeddingCache(cache), System.err);
+        StringBuilder md = new StringBuilder(r.markdown());
+        if (!fused.equals("none")) {
+            md.append(exportAndCheck(r, Path.of(fused), data));
+        }
+        md.append(String.format(Locale.ROOT, "%nWall time: %.0f s (embedding %.0f s of it, %d texts embedded, the rest from the cache).%n",
+                (System.nanoTime() - t0) / 1e9, r.embedSeconds(), r.textsEmbedded()));
+        System.out.println(md);
+        try {
+            Files.createDirectories(report.toAbsolutePath().getParent());
+            Files.writeString(report, md.toString(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + report, e);
+        }
+    }
+
+    private static String[] prepend(String[] args) {
+        String[] withCommand = new String[args.length + 1];
+        withCommand[0] = "train";
+        System.arraycopy(args, 0, withCommand, 1, args.length);
+        return withCommand;
+    }
+
+    /** The three heads and their figures. */
+    public record Result(Tasks.BinaryResult toxicity, Tasks.BinaryResult refusal, Tasks.PreferenceResult preference,
+                         String markdown, double embedSeconds, long textsEmbedded) {
+    }
+
+    /** Trains the three heads and writes them to {@code out} (toxicity.json, refusal.json, preference.json). */
+    public static Result run(Path data, Path out, long seed, EmbeddingCache cache, PrintStream log) {
+        try (Workbench wb = new Workbench(data, cache, ENCODER, MAX_LENGTH, 2, log)) {
+            log.println("== toxicity");
+            Tasks.BinaryResult tox = Tasks.toxicity(wb, TOXICITY, seed, log);
+            log.println("== refusal");
+            Tasks.BinaryResult ref = Tasks.refusal(wb, REFUSAL, seed, log);
+            log.println("== preference");
+            Tasks.PreferenceResult pref = Tasks.preference(wb, PREFERENCE, seed, log);
+            write(tox.head(), out.resolve("toxicity.json"));
+            write(ref.head(), out.resolve("refusal.json"));
+            write(pref.head(), out.resolve("preference.json"));
+            StringBuilder md = new StringBuilder();
+            md.append(binarySection("toxicity", "toxicity/dev.jsonl", tox));
+            md.append(binarySection("refusal", "refusal/dev.jsonl", ref));
+            md.append(preferenceSection(pref));
+            md.append(probes(wb, tox.head(), ref.head(), pref.head()));
+            return new Result(tox, ref, pref, md.toString(), wb.embedder().secondsEmbedding(), wb.embedder().textsEmbedded());
+        }
+    }
+
+    static void write(EmbeddingHead head, Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            head.write(bytes);
+            Files.write(file, bytes.toByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write head " + file, e);
+        }
+    }
+
+    static String binarySection(String name, String devFile, Tasks.BinaryResult r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%n### %s (%s, %d rows)%n%n", name, devFile, r.dev().labels().length));
+        sb.append(String.format(Locale.ROOT, "Head: %s on %s, threshold %.4f (chosen on the validation split), %d layer(s).%n%n",
+                r.fitted().model(), r.head().poolings(), r.head().threshold(), r.head().layers().size()));
+        sb.append("```\n").append(r.dev().report()).append("```\n\n");
+        sb.append(String.format(Locale.ROOT, "ROC-AUC %.4f, PR-AUC (average precision) %.4f. Scored as the runtime does (max over windows).%n",
+                r.dev().rocAuc(), r.dev().averagePrecision()));
+        sb.append("\nValidation split (from train) per candidate:\n\n| candidate | val PR-AUC | val ROC-AUC | fit s |\n|---|---|---|---|\n");
+        for (BinaryHeadTrainer.Candidate c : r.fitted().candidates()) {
+            sb.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.1f |%n", c.model(), c.averagePrecision(), c.rocAuc(), c.seconds()));
+        }
+        return sb.toString();
+    }
+
+    static String preferenceSection(Tasks.PreferenceResult r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%n### preference (preference/dev.jsonl, %d pairs)%n%n", 300));
+        sb.append(String.format(Locale.ROOT, "Head: %s, %s; trained on %d HH pairs + %d helpfulness pairs.%n%n",
+                r.fitted().model(), r.head().metadata().get("features"), r.trainPairs(), r.extraPairs()));
+        sb.append(String.format(Locale.ROOT, "Pairwise accuracy on dev: **%.4f** (validation split: %.4f).%n%n", r.devAccuracy(),
+                r.fitted().validationAccuracy()));
+        sb.append("Helpfulness check (refusal/dev ChatGPT answers vs a non-answer or refusal for the same prompt, held out):\n\n");
+        r.helpfulness().forEach((k, v) -> sb.append(String.format(Locale.ROOT, "- answer beats %s: %.4f%n", describe(k), v)));
+        sb.append(String.format(Locale.ROOT, "%nMinimum preference (threshold) %.4f: flags %.1f%% of dev chosen and %.1f%% of dev rejected responses.%n",
+                r.head().threshold(), 100 * r.devChosenFlagged(), 100 * r.devRejectedFlagged()));
+        sb.append("\nValidation split per candidate:\n\n| candidate | val pair loss | val accuracy | fit s |\n|---|---|---|---|\n");
+        for (RewardHeadTrainer.Candidate c : r.fitted().candidates()) {
+            sb.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.1f |%n", c.model(), c.pairwiseLoss(), c.pairwiseAccuracy(), c.seconds()));
+        }
+        return sb.toString();
+    }
+
+    private static String describe(String kind) {
+        return switch (kind) {
+            case "idk" -> "\"I don't know.\"";
+            case "sorry" -> "\"I'm sorry, I can't help with that.\"";
+            default -> "a real ChatGPT refusal from refusal/dev";
+        };
+    }
+
+    /** The behaviour the guard-models tests check, scored on single texts (batch of one) as a scanner would. */
+    static String probes(Workbench wb, EmbeddingHead tox, EmbeddingHead ref, EmbeddingHead pref) {
+        StringBuilder sb = new StringBuilder("\n### Behaviour probes (batch of one, runtime path)\n\n| head | input | probability | threshold | flagged |\n|---|---|---|---|---|\n");
+        try (TextEncoder enc = TextEncoder.builder(wb.encoder().source()).maxLength(wb.maxLength())
+                .options(RuntimeOptions.builder().maxBatchSize(1).build()).build()) {
+            for (String t : List.of("I hope you die, you worthless idiot", "Could you recommend a good book about birds?")) {
+                double p = maxWindow(tox, enc, t);
+                sb.append(String.format(Locale.ROOT, "| toxicity | %s | %.4f | %.4f | %s |%n", t, p, tox.threshold(), p >= tox.threshold()));
+            }
+            for (String t : List.of("I'm sorry, but I can't help with that request.", "The capital of France is Paris.")) {
+                double p = maxWindow(ref, enc, t);
+                sb.append(String.format(Locale.ROOT, "| refusal | %s | %.4f | %.4f | %s |%n", t, p, ref.threshold(), p >= ref.threshold()));
+            }
+            String prompt = "What is the capital of France?";
+            for (String t : List.of("The capital of France is Paris.", "I don't know.", "I'm sorry, I can't help with that.")) {
+                List<EncodedText> e = enc.encodeWindows(List.of(prompt, t));
+                double p = pref.probability(e.get(0).pooled(), e.get(1).pooled());
+                sb.append(String.format(Locale.ROOT, "| preference | %s → %s | %.4f | %.4f | %s |%n", prompt, t, p, pref.threshold(),
+                        p < pref.threshold()));
+            }
+        }
+        return sb.toString();
+    }
+
+    static double maxWindow(EmbeddingHead head, TextEncoder enc, String text) {
+        double best = Double.NEGATIVE_INFINITY;
+        for (EncodedText.WindowEmbedding w : enc.encodeWindows(List.of(text)).get(0).windows()) {
+            best = Math.max(best, head.probability(w.embedding()));
+        }
+        return best;
+    }
+
+    /** Exports the binary heads fused and checks them against the Java head on dev texts, batch of one. */
+    static String exportAndCheck(Result r, Path dir, Path data) {
+        StringBuilder sb = new StringBuilder("\n### Fused export check\n\n| head | directory | texts | max abs difference |\n|---|---|---|---|\n");
+        for (Tasks.BinaryResult b : List.of(r.toxicity(), r.refusal())) {
+            EmbeddingHead head = b.head();
+            Path d = FusedExport.export(head, ENCODER, dir.resolve(head.name()));
+            List<String> texts = new ArrayList<>();
+            List<LabelledText> dev = head.name().equals("toxicity") ? Jsonl.readToxicity(data.resolve("toxicity/dev.jsonl"))
+                    : Jsonl.readRefusal(data.resolve("refusal/dev.jsonl"));
+            for (int i = 0; i < dev.size() && texts.size() < 40; i += Math.max(1, dev.size() / 40)) {
+                texts.add(dev.get(i).text());
+            }
+            double maxDiff = FusedCheck.maxDifference(head, ModelSource.directory(d), ENCODER, texts);
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2e |%n", head.name(), d, texts.size(), maxDiff));
+        }
+        return sb.toString();
+    }
+
+    /** Compares fused-model probabilities with the Java head's, each text alone (batch of one), texts within one window. */
+    static final class FusedCheck {
+        private FusedCheck() {
+        }
+
+        static double maxDifference(EmbeddingHead head, ModelSource fused, EncoderSpec encoder, List<String> texts) {
+            RuntimeOptions one = RuntimeOptions.builder().maxBatchSize(1).build();
+            double max = 0;
+            try (SequenceClassifier clf = SequenceClassifier.builder(fused).options(one).build();
+                 TextEncoder enc = TextEncoder.builder(encoder.source()).maxLength(head.maxLength()).options(one).build()) {
+                for (String t : texts) {
+                    EncodedText e = enc.encodeWindows(List.of(t)).get(0);
+                    if (e.windows().size() != 1) {
+                        continue; // the fused graph sees one sequence; the comparison is defined within one window
+                    }
+                    double java = head.probability(e.pooled());
+                    double onnx = clf.classify(t).probability(head.flaggedLabel());
+                    max = Math.max(max, Math.abs(java - onnx));
+                }
+            }
+            return max;
+        }
+    }
+}

@@ -2,8 +2,6 @@ package dev.parapet.scanners;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import dev.parapet.core.FailurePolicy;
 import dev.parapet.core.Guard;
 import dev.parapet.core.InputLimits;
@@ -19,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
@@ -45,9 +44,6 @@ import java.util.TreeSet;
  * the file's folder.
  */
 public final class GuardConfig {
-    private static final Set<String> TOP_LEVEL = Set.of("fail_policy", "fail_fast", "limits", "input_scanners", "output_scanners");
-    private static final Set<String> ENTRY = Set.of("type", "params");
-    private static final Set<String> LIMITS = Set.of("max_prompt_chars", "max_output_chars", "max_batch_exchanges");
 
     private GuardConfig() {
     }
@@ -87,48 +83,47 @@ public final class GuardConfig {
     }
 
     private static Guard parse(Reader reader, String name, Path base) {
-        JsonObject root;
+        String json;
         try {
-            JsonElement e = JsonParser.parseReader(reader);
-            if (!e.isJsonObject()) {
-                throw new ConfigException(name + ": expected a JSON object at the top");
+            StringBuilder sb = new StringBuilder();
+            char[] buf = new char[8192];
+            for (int n; (n = reader.read(buf)) > 0; ) {
+                sb.append(buf, 0, n);
             }
-            root = e.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new ConfigException(name + " is not valid JSON: " + e.getMessage(), e);
+            json = sb.toString();
+        } catch (IOException e) {
+            throw new ConfigException("cannot read " + name + ": " + e.getMessage(), e);
         }
-        checkKeys(root, TOP_LEVEL, name);
-        Guard.Builder guard = Guard.builder();
-        if (root.has("fail_policy")) {
-            String p = root.get("fail_policy").getAsString();
-            guard.failurePolicy(switch (p) {
-                case "fail_closed" -> FailurePolicy.FAIL_CLOSED;
-                case "fail_open" -> FailurePolicy.FAIL_OPEN;
-                default -> throw new ConfigException(name + ": fail_policy '" + p + "'; expected fail_closed or fail_open");
-            });
-        }
-        if (root.has("fail_fast")) {
-            guard.failFast(root.get("fail_fast").getAsBoolean());
-        }
-        if (root.has("limits")) {
-            JsonObject l = root.getAsJsonObject("limits");
-            checkKeys(l, LIMITS, name + ": limits");
-            InputLimits.Builder limits = InputLimits.builder();
-            try {
-                if (l.has("max_prompt_chars")) {
-                    limits.maxPromptChars(l.get("max_prompt_chars").getAsInt());
-                }
-                if (l.has("max_output_chars")) {
-                    limits.maxOutputChars(l.get("max_output_chars").getAsInt());
-                }
-                if (l.has("max_batch_exchanges")) {
-                    limits.maxBatchExchanges(l.get("max_batch_exchanges").getAsInt());
-                }
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(name + ": limits: " + e.getMessage(), e);
+        return build(GuardSpec.parse(json, name), name, base);
+    }
+
+    /** Builds a guard from a spec; relative paths resolve against {@code baseDirectory} (may be null). */
+    public static Guard build(GuardSpec spec, Path baseDirectory) {
+        Objects.requireNonNull(spec, "spec");
+        return build(spec, "configuration", baseDirectory);
+    }
+
+    private static Guard build(GuardSpec spec, String name, Path base) {
+        JsonObject root = spec.root();
+        Guard.Builder guard = Guard.builder()
+                .failurePolicy("fail_open".equals(root.get("fail_policy").getAsString()) ? FailurePolicy.FAIL_OPEN : FailurePolicy.FAIL_CLOSED)
+                .failFast(root.get("fail_fast").getAsBoolean());
+        JsonObject l = root.getAsJsonObject("limits");
+        InputLimits.Builder limits = InputLimits.builder();
+        try {
+            if (l.has("max_prompt_chars")) {
+                limits.maxPromptChars(l.get("max_prompt_chars").getAsInt());
             }
-            guard.limits(limits.build());
+            if (l.has("max_output_chars")) {
+                limits.maxOutputChars(l.get("max_output_chars").getAsInt());
+            }
+            if (l.has("max_batch_exchanges")) {
+                limits.maxBatchExchanges(l.get("max_batch_exchanges").getAsInt());
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(name + ": limits: " + e.getMessage(), e);
         }
+        guard.limits(limits.build());
         Map<String, ScannerFactory> factories = factories();
         ConfigContext context = new ConfigContext(base);
         List<Scanner> built = new ArrayList<>();
@@ -153,39 +148,21 @@ public final class GuardConfig {
     private static List<Scanner> scanners(JsonObject root, String key, Stage stage, Map<String, ScannerFactory> factories,
                                           ConfigContext context, List<Scanner> built, String name) {
         List<Scanner> out = new ArrayList<>();
-        if (!root.has(key)) {
-            return out;
-        }
-        if (!root.get(key).isJsonArray()) {
-            throw new ConfigException(name + ": " + key + " must be a list");
-        }
         int i = 0;
         for (JsonElement e : root.getAsJsonArray(key)) {
             String where = name + ": " + key + "[" + i++ + "]";
-            if (!e.isJsonObject() || !e.getAsJsonObject().has("type")) {
-                throw new ConfigException(where + " must be an object with a 'type'");
-            }
             JsonObject entry = e.getAsJsonObject();
-            checkKeys(entry, ENTRY, where);
             String type = entry.get("type").getAsString();
             ScannerFactory factory = factories.get(type);
             if (factory == null) {
                 throw new ConfigException(where + ": unknown scanner type '" + type + "'; known types: " + factories.keySet());
             }
-            JsonObject params = entry.has("params") ? entry.getAsJsonObject("params") : new JsonObject();
-            checkKeys(params, factory.parameters(), where + " (" + type + ") params");
+            JsonObject params = entry.getAsJsonObject("params");
+            GuardSpec.checkKeys(params, factory.parameters(), where + " (" + type + ") params");
             Scanner s = factory.create(new ScannerParams(where + " (" + type + ")", params), stage, context);
             built.add(s);
             out.add(s);
         }
         return out;
-    }
-
-    private static void checkKeys(JsonObject o, Set<String> known, String where) {
-        for (String k : o.keySet()) {
-            if (!known.contains(k)) {
-                throw new ConfigException(where + ": unknown key '" + k + "'; known: " + new TreeSet<>(known));
-            }
-        }
     }
 }

@@ -48,6 +48,27 @@ class GuardConfigTest {
         }
     }
 
+    @Test
+    void should_round_trip_a_configuration_through_its_canonical_json() {
+        String json = """
+                {"input_scanners": [{"type": "secrets"}, {"type": "banned_substrings", "params": {"substrings": ["falcon"], "redact": true}}],
+                 "output_scanners": [{"type": "regex", "params": {"patterns": ["DROP +TABLE"]}}],
+                 "limits": {"max_prompt_chars": 1000}, "fail_fast": true}
+                """;
+        GuardSpec spec = GuardSpec.parse(json);
+        String canonical = spec.toJson();
+        assertThat(canonical).contains("\"fail_policy\": \"fail_closed\"").contains("\"params\": {}");
+        GuardSpec again = GuardSpec.parse(canonical);
+        assertThat(again).isEqualTo(spec);
+        assertThat(again.toJson()).isEqualTo(canonical);
+        try (Guard a = GuardConfig.build(spec, null); Guard b = GuardConfig.build(again, null)) {
+            String prompt = "the falcon key is ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8";
+            assertThat(withoutLatency(VerdictJson.toJson(a.scanPrompt(prompt), true)))
+                    .isEqualTo(withoutLatency(VerdictJson.toJson(b.scanPrompt(prompt), true)));
+            assertThat(a.limits().maxPromptChars()).isEqualTo(1000);
+        }
+    }
+
     private static com.google.gson.JsonObject withoutLatency(String json) {
         com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
         o.remove("latency_ms");

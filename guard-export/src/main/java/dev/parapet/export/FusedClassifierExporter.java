@@ -20,6 +20,15 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import static dev.parapet.export.OnnxExport.ATTENTION_MASK;
+import static dev.parapet.export.OnnxExport.FLOAT;
+import static dev.parapet.export.OnnxExport.defaultOpset;
+import static dev.parapet.export.OnnxExport.floatTensor;
+import static dev.parapet.export.OnnxExport.intAttr;
+import static dev.parapet.export.OnnxExport.longTensor;
+import static dev.parapet.export.OnnxExport.readAll;
+import static dev.parapet.export.OnnxExport.valueInfo;
+
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -87,19 +96,10 @@ public final class FusedClassifierExporter {
     /** Hugging Face problem type of a sigmoid classifier (any number of labels per text). */
     public static final String MULTI_LABEL = "multi_label_classification";
 
-    private static final String ATTENTION_MASK = "attention_mask";
-    private static final int FLOAT = TensorProto.DataType.FLOAT.getNumber();
-    private static final int INT64 = TensorProto.DataType.INT64.getNumber();
     /** Same floor as sentence-transformers' mean pooling, so an all-zero mask divides by 1e-9, not 0. */
     private static final float MIN_TOKEN_COUNT = 1e-9f;
     /** Same floor as torch.nn.functional.normalize. */
     private static final float MIN_NORM = 1e-12f;
-
-    private static final Gson GSON = new GsonBuilder()
-            .setPrettyPrinting()
-            .serializeNulls() // "truncation": null must survive: an absent key means something else to some loaders
-            .disableHtmlEscaping()
-            .create();
 
     private final ModelProto fused;
     private final JsonObject tokenizer;
@@ -152,48 +152,7 @@ public final class FusedClassifierExporter {
      * @throws UncheckedIOException if a file cannot be written; the message names it
      */
     public Path export(Path directory) {
-        Objects.requireNonNull(directory, "directory");
-        try {
-            Files.createDirectories(directory);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create export directory " + directory, e);
-        }
-        writeAtomically(directory.resolve(MODEL_FILE), fused::writeTo);
-        writeAtomically(directory.resolve(TOKENIZER_FILE), out -> writeJson(tokenizer, out));
-        writeAtomically(directory.resolve(CONFIG_FILE), out -> writeJson(config, out));
-        return directory;
-    }
-
-    private interface Content {
-        void writeTo(OutputStream out) throws IOException;
-    }
-
-    private static void writeJson(JsonElement json, OutputStream out) throws IOException {
-        Writer w = new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8);
-        GSON.toJson(json, w);
-        w.write('\n');
-        w.flush();
-    }
-
-    private static void writeAtomically(Path target, Content content) {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try {
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-                content.writeTo(out);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the original failure is the one worth reporting
-            }
-            throw new UncheckedIOException("cannot write " + target, e);
-        }
+        return OnnxExport.export(directory, fused, tokenizer, config);
     }
 
     /**
@@ -334,25 +293,8 @@ public final class FusedClassifierExporter {
         public FusedClassifierExporter build() {
             List<String> problems = new ArrayList<>();
 
-            ModelProto model = null;
-            if (encoderPath == null && encoderBytes == null) {
-                problems.add("encoder is required: pass the ONNX sentence encoder with encoder(Path) or encoder(InputStream)");
-            } else {
-                byte[] bytes = encoderBytes != null ? encoderBytes : readFile(encoderPath, encoderName, problems);
-                if (bytes != null) {
-                    model = parseEncoder(bytes, encoderName, problems);
-                }
-            }
-
-            JsonObject tok = null;
-            if (tokenizerPath == null && tokenizerBytes == null) {
-                problems.add("tokenizer is required: pass the encoder's tokenizer.json with tokenizer(Path) or tokenizer(InputStream)");
-            } else {
-                byte[] bytes = tokenizerBytes != null ? tokenizerBytes : readFile(tokenizerPath, tokenizerName, problems);
-                if (bytes != null) {
-                    tok = parseTokenizer(bytes, tokenizerName, problems);
-                }
-            }
+            ModelProto model = OnnxExport.loadEncoder(encoderBytes, encoderPath, encoderName, problems);
+            JsonObject tok = OnnxExport.loadTokenizer(tokenizerBytes, tokenizerPath, tokenizerName, problems);
 
             if (encoderOutput == null || encoderOutput.isBlank()) {
                 problems.add("encoderOutput must name the encoder's token-vector output, got " + quote(encoderOutput));
@@ -534,7 +476,7 @@ public final class FusedClassifierExporter {
                 problems.add("pooling MEAN needs an input named \"" + ATTENTION_MASK + "\" in " + encoderName
                         + "; its inputs are " + graph.getInputList().stream().map(ValueInfoProto::getName).toList());
             }
-            ValueInfoProto info = HeadSplicer.valueInfo(graph, encoderOutput);
+            ValueInfoProto info = valueInfo(graph, encoderOutput);
             if (info != null && info.getType().hasTensorType()) {
                 TypeProto.Tensor tt = info.getType().getTensorType();
                 if (tt.getElemType() != 0 && tt.getElemType() != FLOAT) {
@@ -566,123 +508,28 @@ public final class FusedClassifierExporter {
         }
     }
 
-    private static int defaultOpset(ModelProto model) {
-        for (OperatorSetIdProto op : model.getOpsetImportList()) {
-            if (op.getDomain().isEmpty() || op.getDomain().equals("ai.onnx")) {
-                return (int) op.getVersion();
-            }
-        }
-        return -1;
-    }
-
-    private static ModelProto parseEncoder(byte[] bytes, String name, List<String> problems) {
-        if (bytes.length == 0) {
-            problems.add(name + " is empty; expected the bytes of an ONNX model (ModelProto)");
-            return null;
-        }
-        ModelProto model;
-        try {
-            model = ModelProto.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
-            problems.add(name + " is not an ONNX model (" + e.getMessage() + "); expected the bytes of an ONNX ModelProto");
-            return null;
-        }
-        // Protobuf happily parses many byte strings as unknown fields, so check for what a real model always has.
-        if (model.getIrVersion() <= 0 || !model.hasGraph() || model.getGraph().getNodeCount() == 0
-                || model.getGraph().getOutputCount() == 0 || model.getOpsetImportCount() == 0) {
-            problems.add(name + " is not an ONNX model (no IR version, opset imports, graph nodes or outputs);"
-                    + " expected the bytes of an ONNX ModelProto");
-            return null;
-        }
-        for (TensorProto t : model.getGraph().getInitializerList()) {
-            if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-                // The weights live in side files that this exporter would not carry along.
-                problems.add(name + " keeps initializer " + t.getName() + " in external data; expected a"
-                        + " self-contained ONNX model (all weights inside the file)");
-                return null;
-            }
-        }
-        return model;
-    }
-
-    private static JsonObject parseTokenizer(byte[] bytes, String name, List<String> problems) {
-        JsonElement json;
-        try {
-            json = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8));
-        } catch (JsonParseException e) {
-            problems.add(name + " is not valid JSON (" + e.getMessage() + "); expected a Hugging Face tokenizer.json");
-            return null;
-        }
-        if (!json.isJsonObject() || !json.getAsJsonObject().has("model")) {
-            problems.add(name + " is not a Hugging Face tokenizer.json; expected a JSON object with a \"model\" entry");
-            return null;
-        }
-        return json.getAsJsonObject();
-    }
-
-    private static byte[] readFile(Path file, String name, List<String> problems) {
-        if (!Files.isRegularFile(file)) {
-            problems.add(name + " does not exist or is not a regular file");
-            return null;
-        }
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + name, e);
-        }
-    }
-
-    private static byte[] readAll(InputStream in, String name) {
-        try {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + name, e);
-        }
-    }
-
     private static String quote(String s) {
         return s == null ? "null" : "\"" + s + "\"";
     }
 
     /** Appends pooling, optional normalisation and the linear head to an encoder graph. */
-    private static final class HeadSplicer {
-        private final ModelProto model;
-        private final int opset;
-        private final String hiddenStates;
+    private static final class HeadSplicer extends OnnxExport.Splicer {
         private final Pooling pooling;
         private final boolean normalize;
         private final float[][] weights;
         private final float[] bias;
         private final List<String> labels;
         private final String problemType;
-        private final GraphProto.Builder graph;
 
         HeadSplicer(ModelProto model, int opset, String hiddenStates, Pooling pooling, boolean normalize,
                 float[][] weights, float[] bias, List<String> labels, String problemType) {
-            this.model = model;
-            this.opset = opset;
-            this.hiddenStates = hiddenStates;
+            super(model, opset, hiddenStates);
             this.pooling = pooling;
             this.normalize = normalize;
             this.weights = weights;
             this.bias = bias;
             this.labels = labels;
             this.problemType = problemType;
-            this.graph = model.getGraph().toBuilder();
-        }
-
-        static ValueInfoProto valueInfo(GraphProto graph, String name) {
-            for (ValueInfoProto v : graph.getOutputList()) {
-                if (v.getName().equals(name)) {
-                    return v;
-                }
-            }
-            for (ValueInfoProto v : graph.getValueInfoList()) {
-                if (v.getName().equals(name)) {
-                    return v;
-                }
-            }
-            return null;
         }
 
         ModelProto splice() {
@@ -704,32 +551,13 @@ public final class FusedClassifierExporter {
             node("MatMul", "MatMul", List.of(pooled, p("weight")), p("projected"));
             node("Add", "Add", List.of(p("projected"), p("bias")), LOGITS);
 
-            graph.clearOutput();
-            graph.addOutput(ValueInfoProto.newBuilder()
-                    .setName(LOGITS)
-                    .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder()
-                            .setElemType(FLOAT)
-                            .setShape(TensorShapeProto.newBuilder()
-                                    .addDim(batchDim())
-                                    .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(numLabels)))))
-                    .build());
-
-            ModelProto.Builder out = model.toBuilder().setGraph(graph);
             Map<String, String> props = new LinkedHashMap<>();
             props.put("parapet.architecture", ARCHITECTURE);
             props.put("parapet.pooling", pooling.configName());
             props.put("parapet.normalize", Boolean.toString(normalize));
             props.put("parapet.problem_type", problemType);
             props.put("parapet.id2label", new Gson().toJson(labels));
-            List<StringStringEntryProto> kept = new ArrayList<>();
-            for (StringStringEntryProto e : out.getMetadataPropsList()) {
-                if (!props.containsKey(e.getKey())) {
-                    kept.add(e);
-                }
-            }
-            out.clearMetadataProps().addAllMetadataProps(kept);
-            props.forEach((k, v) -> out.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
-            return out.build();
+            return finish(numLabels, props);
         }
 
         /** sum(h * mask, seq) / max(sum(mask, seq), 1e-9): sentence-transformers' mean pooling. */
@@ -737,8 +565,8 @@ public final class FusedClassifierExporter {
             node("Cast", "Cast", List.of(ATTENTION_MASK), p("mask"), intAttr("to", FLOAT));
             unsqueeze(p("mask"), p("mask_expanded"), 2);
             node("Mul", "MaskHidden", List.of(hiddenStates, p("mask_expanded")), p("masked_hidden"));
-            reduceSum(p("masked_hidden"), p("summed"), 1, false);
-            reduceSum(p("mask"), p("token_count"), 1, true);
+            reduce("ReduceSum", p("masked_hidden"), p("summed"), 1, false);
+            reduce("ReduceSum", p("mask"), p("token_count"), 1, true);
             graph.addInitializer(floatTensor(p("min_token_count"), new long[0], new float[] {MIN_TOKEN_COUNT}));
             node("Max", "ClampCount", List.of(p("token_count"), p("min_token_count")), p("token_count_clamped"));
             node("Div", "MeanPool", List.of(p("summed"), p("token_count_clamped")), p("pooled"));
@@ -755,105 +583,12 @@ public final class FusedClassifierExporter {
         /** x / max(||x||₂, 1e-12), like torch.nn.functional.normalize. */
         private String l2Normalize(String x) {
             node("Mul", "Square", List.of(x, x), p("squared"));
-            reduceSum(p("squared"), p("sum_squares"), 1, true);
+            reduce("ReduceSum", p("squared"), p("sum_squares"), 1, true);
             node("Sqrt", "Norm", List.of(p("sum_squares")), p("norm"));
             graph.addInitializer(floatTensor(p("min_norm"), new long[0], new float[] {MIN_NORM}));
             node("Max", "ClampNorm", List.of(p("norm"), p("min_norm")), p("norm_clamped"));
             node("Div", "Normalize", List.of(x, p("norm_clamped")), p("pooled_normalized"));
             return p("pooled_normalized");
-        }
-
-        // Opset 13 moved 'axes' of Unsqueeze/ReduceSum from an attribute to an input.
-        private void unsqueeze(String in, String out, long axis) {
-            if (opset >= 13) {
-                String axes = out + "_axes";
-                graph.addInitializer(longTensor(axes, new long[] {1}, new long[] {axis}));
-                node("Unsqueeze", "Unsqueeze_" + local(out), List.of(in, axes), out);
-            } else {
-                node("Unsqueeze", "Unsqueeze_" + local(out), List.of(in), out, intsAttr("axes", axis));
-            }
-        }
-
-        private void reduceSum(String in, String out, long axis, boolean keepDims) {
-            AttributeProto keep = intAttr("keepdims", keepDims ? 1 : 0);
-            if (opset >= 13) {
-                String axes = out + "_axes";
-                graph.addInitializer(longTensor(axes, new long[] {1}, new long[] {axis}));
-                node("ReduceSum", "ReduceSum_" + local(out), List.of(in, axes), out, keep);
-            } else {
-                node("ReduceSum", "ReduceSum_" + local(out), List.of(in), out, intsAttr("axes", axis), keep);
-            }
-        }
-
-        private static String local(String tensor) {
-            return tensor.substring(NAME_PREFIX.length());
-        }
-
-        private TensorShapeProto.Dimension batchDim() {
-            ValueInfoProto info = valueInfo(model.getGraph(), hiddenStates);
-            if (info != null && info.getType().hasTensorType() && info.getType().getTensorType().hasShape()
-                    && info.getType().getTensorType().getShape().getDimCount() > 0) {
-                TensorShapeProto.Dimension d = info.getType().getTensorType().getShape().getDim(0);
-                if (d.hasDimParam() || d.hasDimValue()) {
-                    return d.toBuilder().clearDenotation().build();
-                }
-            }
-            return TensorShapeProto.Dimension.newBuilder().setDimParam("batch_size").build();
-        }
-
-        private void node(String op, String name, List<String> inputs, String output, AttributeProto... attrs) {
-            NodeProto.Builder n = NodeProto.newBuilder()
-                    .setOpType(op)
-                    .setName(p(name))
-                    .addAllInput(inputs)
-                    .addOutput(output);
-            for (AttributeProto a : attrs) {
-                n.addAttribute(a);
-            }
-            graph.addNode(n);
-        }
-
-        private static String p(String name) {
-            return NAME_PREFIX + name;
-        }
-
-        private static AttributeProto intAttr(String name, long value) {
-            return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
-        }
-
-        private static AttributeProto intsAttr(String name, long... values) {
-            AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
-            for (long v : values) {
-                a.addInts(v);
-            }
-            return a.build();
-        }
-
-        private static TensorProto floatTensor(String name, long[] dims, float[] data) {
-            ByteBuffer buf = ByteBuffer.allocate(data.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            for (float v : data) {
-                buf.putFloat(v);
-            }
-            buf.flip();
-            return tensor(name, dims, FLOAT, buf);
-        }
-
-        private static TensorProto longTensor(String name, long[] dims, long[] data) {
-            ByteBuffer buf = ByteBuffer.allocate(data.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            for (long v : data) {
-                buf.putLong(v);
-            }
-            buf.flip();
-            return tensor(name, dims, INT64, buf);
-        }
-
-        // raw_data is always little-endian per the ONNX spec, whatever the host order.
-        private static TensorProto tensor(String name, long[] dims, int type, ByteBuffer data) {
-            TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type).setRawData(ByteString.copyFrom(data));
-            for (long d : dims) {
-                t.addDims(d);
-            }
-            return t.build();
         }
     }
 }

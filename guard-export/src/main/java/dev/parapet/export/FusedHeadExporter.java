@@ -21,6 +21,15 @@ import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 
+import static dev.parapet.export.OnnxExport.ATTENTION_MASK;
+import static dev.parapet.export.OnnxExport.FLOAT;
+import static dev.parapet.export.OnnxExport.defaultOpset;
+import static dev.parapet.export.OnnxExport.floatTensor;
+import static dev.parapet.export.OnnxExport.intAttr;
+import static dev.parapet.export.OnnxExport.longTensor;
+import static dev.parapet.export.OnnxExport.readAll;
+import static dev.parapet.export.OnnxExport.valueInfo;
+
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -98,17 +107,12 @@ public final class FusedHeadExporter {
         }
     }
 
-    private static final String ATTENTION_MASK = "attention_mask";
-    private static final int FLOAT = TensorProto.DataType.FLOAT.getNumber();
-    private static final int INT64 = TensorProto.DataType.INT64.getNumber();
     /** Matches the windowed encoder, which divides by the kept-token count; the floor only avoids 0/0. */
     private static final float MIN_TOKEN_COUNT = 1e-9f;
     /** Same floor as the Java head's normalisation. */
     private static final float MIN_NORM = 1e-12f;
     /** Added to masked-out positions before ReduceMax; far below any hidden activation, exact (0) on kept ones. */
     private static final float MASKED_OFFSET = 1e9f;
-
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create();
 
     private final ModelProto fused;
     private final JsonObject tokenizer;
@@ -146,48 +150,7 @@ public final class FusedHeadExporter {
      * @throws UncheckedIOException naming the file that could not be written
      */
     public Path export(Path directory) {
-        Objects.requireNonNull(directory, "directory");
-        try {
-            Files.createDirectories(directory);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create export directory " + directory, e);
-        }
-        writeAtomically(directory.resolve(MODEL_FILE), fused::writeTo);
-        writeAtomically(directory.resolve(TOKENIZER_FILE), out -> writeJson(tokenizer, out));
-        writeAtomically(directory.resolve(CONFIG_FILE), out -> writeJson(config, out));
-        return directory;
-    }
-
-    private interface Content {
-        void writeTo(OutputStream out) throws IOException;
-    }
-
-    private static void writeJson(JsonElement json, OutputStream out) throws IOException {
-        Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
-        GSON.toJson(json, w);
-        w.write('\n');
-        w.flush();
-    }
-
-    private static void writeAtomically(Path target, Content content) {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try {
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-                content.writeTo(out);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the original failure is the one worth reporting
-            }
-            throw new UncheckedIOException("cannot write " + target, e);
-        }
+        return OnnxExport.export(directory, fused, tokenizer, config);
     }
 
     /** Settings of a {@link FusedHeadExporter}; {@link #build()} checks them all and reports every problem at once. */
@@ -299,24 +262,8 @@ public final class FusedHeadExporter {
          */
         public FusedHeadExporter build() {
             List<String> problems = new ArrayList<>();
-            ModelProto model = null;
-            if (encoderPath == null && encoderBytes == null) {
-                problems.add("encoder is required: pass the ONNX sentence encoder with encoder(Path) or encoder(InputStream)");
-            } else {
-                byte[] bytes = encoderBytes != null ? encoderBytes : readFile(encoderPath, encoderName, problems);
-                if (bytes != null) {
-                    model = parseEncoder(bytes, encoderName, problems);
-                }
-            }
-            JsonObject tok = null;
-            if (tokenizerPath == null && tokenizerBytes == null) {
-                problems.add("tokenizer is required: pass the encoder's tokenizer.json with tokenizer(Path) or tokenizer(InputStream)");
-            } else {
-                byte[] bytes = tokenizerBytes != null ? tokenizerBytes : readFile(tokenizerPath, tokenizerName, problems);
-                if (bytes != null) {
-                    tok = parseTokenizer(bytes, tokenizerName, problems);
-                }
-            }
+            ModelProto model = OnnxExport.loadEncoder(encoderBytes, encoderPath, encoderName, problems);
+            JsonObject tok = OnnxExport.loadTokenizer(tokenizerBytes, tokenizerPath, tokenizerName, problems);
             if (encoderOutput == null || encoderOutput.isBlank()) {
                 problems.add("encoderOutput must name the encoder's token-vector output, got " + encoderOutput);
             }
@@ -452,21 +399,14 @@ public final class FusedHeadExporter {
     }
 
     /** Appends poolings, normalisation, dense layers, calibration and the two-logit output. */
-    private static final class Splicer {
-        private final ModelProto model;
-        private final int opset;
-        private final String hiddenStates;
+    private static final class Splicer extends OnnxExport.Splicer {
         private final Builder settings;
-        private final GraphProto.Builder graph;
         private String maskFloat;
         private String mask3;
 
         Splicer(ModelProto model, int opset, String hiddenStates, Builder settings) {
-            this.model = model;
-            this.opset = opset;
-            this.hiddenStates = hiddenStates;
+            super(model, opset, hiddenStates);
             this.settings = settings;
-            this.graph = model.getGraph().toBuilder();
         }
 
         ModelProto splice() {
@@ -495,31 +435,13 @@ public final class FusedHeadExporter {
             node("Add", "Calibration_shift", List.of(p("scaled"), p("calibration_b")), p("calibrated"));
             node("Mul", "Logits", List.of(p("calibrated"), p("logit_signs")), LOGITS);
 
-            graph.clearOutput();
-            graph.addOutput(ValueInfoProto.newBuilder()
-                    .setName(LOGITS)
-                    .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder()
-                            .setElemType(FLOAT)
-                            .setShape(TensorShapeProto.newBuilder()
-                                    .addDim(batchDim())
-                                    .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(2)))))
-                    .build());
-            ModelProto.Builder out = model.toBuilder().setGraph(graph);
             Map<String, String> props = new LinkedHashMap<>();
             props.put("parapet.architecture", ARCHITECTURE);
             props.put("parapet.pooling", new Gson().toJson(settings.poolings.stream().map(TokenPooling::configName).toList()));
             props.put("parapet.normalize", Boolean.toString(settings.normalize));
             props.put("parapet.problem_type", FusedClassifierExporter.SINGLE_LABEL);
             props.put("parapet.id2label", new Gson().toJson(settings.labels));
-            List<StringStringEntryProto> kept = new ArrayList<>();
-            for (StringStringEntryProto e : out.getMetadataPropsList()) {
-                if (!props.containsKey(e.getKey())) {
-                    kept.add(e);
-                }
-            }
-            out.clearMetadataProps().addAllMetadataProps(kept);
-            props.forEach((k, v) -> out.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
-            return out.build();
+            return finish(2, props);
         }
 
         private void ensureMask() {
@@ -596,80 +518,6 @@ public final class FusedHeadExporter {
                 }
             };
         }
-
-        // Opset 13 moved 'axes' of Unsqueeze/ReduceSum to an input; opset 18 did the same for ReduceMax.
-        private void unsqueeze(String in, String out, long axis) {
-            if (opset >= 13) {
-                String axes = out + "_axes";
-                graph.addInitializer(longTensor(axes, new long[] {1}, new long[] {axis}));
-                node("Unsqueeze", "Unsqueeze_" + local(out), List.of(in, axes), out);
-            } else {
-                node("Unsqueeze", "Unsqueeze_" + local(out), List.of(in), out, intsAttr("axes", axis));
-            }
-        }
-
-        private void reduce(String op, String in, String out, long axis, boolean keepDims) {
-            AttributeProto keep = intAttr("keepdims", keepDims ? 1 : 0);
-            boolean axesAsInput = op.equals("ReduceSum") ? opset >= 13 : opset >= 18;
-            if (axesAsInput) {
-                String axes = out + "_axes";
-                graph.addInitializer(longTensor(axes, new long[] {1}, new long[] {axis}));
-                node(op, op + "_" + local(out), List.of(in, axes), out, keep);
-            } else {
-                node(op, op + "_" + local(out), List.of(in), out, intsAttr("axes", axis), keep);
-            }
-        }
-
-        private TensorShapeProto.Dimension batchDim() {
-            ValueInfoProto info = valueInfo(model.getGraph(), hiddenStates);
-            if (info != null && info.getType().hasTensorType() && info.getType().getTensorType().hasShape()
-                    && info.getType().getTensorType().getShape().getDimCount() > 0) {
-                TensorShapeProto.Dimension d = info.getType().getTensorType().getShape().getDim(0);
-                if (d.hasDimParam() || d.hasDimValue()) {
-                    return d.toBuilder().clearDenotation().build();
-                }
-            }
-            return TensorShapeProto.Dimension.newBuilder().setDimParam("batch_size").build();
-        }
-
-        private void node(String op, String name, List<String> inputs, String output, AttributeProto... attrs) {
-            NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(p(name)).addAllInput(inputs).addOutput(output);
-            for (AttributeProto a : attrs) {
-                n.addAttribute(a);
-            }
-            graph.addNode(n);
-        }
-
-        private static String local(String tensor) {
-            return tensor.substring(NAME_PREFIX.length());
-        }
-
-        private static String p(String name) {
-            return NAME_PREFIX + name;
-        }
-    }
-
-    private static ValueInfoProto valueInfo(GraphProto graph, String name) {
-        for (ValueInfoProto v : graph.getOutputList()) {
-            if (v.getName().equals(name)) {
-                return v;
-            }
-        }
-        for (ValueInfoProto v : graph.getValueInfoList()) {
-            if (v.getName().equals(name)) {
-                return v;
-            }
-        }
-        return null;
-    }
-
-    private static int defaultOpset(ModelProto model) {
-        for (OperatorSetIdProto op : model.getOpsetImportList()) {
-            if (op.getDomain().isEmpty() || op.getDomain().equals("ai.onnx")) {
-                return (int) op.getVersion();
-            }
-        }
-        return -1;
     }
 
     private static boolean allFinite(float[] values) {
@@ -679,99 +527,5 @@ public final class FusedHeadExporter {
             }
         }
         return true;
-    }
-
-    private static ModelProto parseEncoder(byte[] bytes, String name, List<String> problems) {
-        ModelProto model;
-        try {
-            model = ModelProto.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
-            problems.add(name + " is not an ONNX model (" + e.getMessage() + ")");
-            return null;
-        }
-        if (bytes.length == 0 || model.getIrVersion() <= 0 || !model.hasGraph() || model.getGraph().getNodeCount() == 0
-                || model.getOpsetImportCount() == 0) {
-            problems.add(name + " is not an ONNX model (no IR version, opset imports or graph nodes)");
-            return null;
-        }
-        for (TensorProto t : model.getGraph().getInitializerList()) {
-            if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-                problems.add(name + " keeps initializer " + t.getName() + " in external data; expected a self-contained ONNX model");
-                return null;
-            }
-        }
-        return model;
-    }
-
-    private static JsonObject parseTokenizer(byte[] bytes, String name, List<String> problems) {
-        try {
-            JsonElement json = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8));
-            if (json.isJsonObject() && json.getAsJsonObject().has("model")) {
-                return json.getAsJsonObject();
-            }
-            problems.add(name + " is not a Hugging Face tokenizer.json; expected a JSON object with a \"model\" entry");
-        } catch (JsonParseException e) {
-            problems.add(name + " is not valid JSON (" + e.getMessage() + ")");
-        }
-        return null;
-    }
-
-    private static byte[] readFile(Path file, String name, List<String> problems) {
-        if (!Files.isRegularFile(file)) {
-            problems.add(name + " does not exist or is not a regular file");
-            return null;
-        }
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + name, e);
-        }
-    }
-
-    private static byte[] readAll(InputStream in, String name) {
-        try {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + name, e);
-        }
-    }
-
-    private static AttributeProto intAttr(String name, long value) {
-        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
-    }
-
-    private static AttributeProto intsAttr(String name, long... values) {
-        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
-        for (long v : values) {
-            a.addInts(v);
-        }
-        return a.build();
-    }
-
-    private static TensorProto floatTensor(String name, long[] dims, float[] data) {
-        ByteBuffer buf = ByteBuffer.allocate(data.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : data) {
-            buf.putFloat(v);
-        }
-        buf.flip();
-        return tensor(name, dims, FLOAT, buf);
-    }
-
-    private static TensorProto longTensor(String name, long[] dims, long[] data) {
-        ByteBuffer buf = ByteBuffer.allocate(data.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        for (long v : data) {
-            buf.putLong(v);
-        }
-        buf.flip();
-        return tensor(name, dims, INT64, buf);
-    }
-
-    // raw_data is little-endian per the ONNX spec, whatever the host order
-    private static TensorProto tensor(String name, long[] dims, int type, ByteBuffer data) {
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type).setRawData(ByteString.copyFrom(data));
-        for (long d : dims) {
-            t.addDims(d);
-        }
-        return t.build();
     }
 }

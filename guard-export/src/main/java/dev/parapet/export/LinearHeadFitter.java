@@ -1,8 +1,5 @@
 package dev.parapet.export;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 
@@ -10,8 +7,8 @@ import java.util.Objects;
  * Fits a {@link LinearHead} by L2-regularised (multinomial) logistic regression.
  *
  * <p>The objective is the (optionally class-weighted) mean cross-entropy plus
- * {@code l2 / 2 * ||W||²} (biases are not penalised), minimised in double precision by a small L-BFGS
- * with Armijo backtracking. Features are standardised internally so that the penalty treats every
+ * {@code l2 / 2 * ||W||²} (biases are not penalised), minimised in double precision by the shared {@link Lbfgs}
+ * (Armijo backtracking). Features are standardised internally so that the penalty treats every
  * dimension alike and the optimiser is well conditioned; the standardisation is folded back into the
  * returned weights, so the head applies to <em>raw</em> features (e.g. pooled encoder output).
  *
@@ -23,10 +20,6 @@ import java.util.Objects;
  * softmax regression.
  */
 public final class LinearHeadFitter {
-
-    private static final int HISTORY = 10;
-    private static final double ARMIJO_C1 = 1e-4;
-    private static final int MAX_BACKTRACKS = 60;
 
     private final double l2;
     private final boolean balanced;
@@ -195,7 +188,7 @@ public final class LinearHeadFitter {
         }
 
         Objective objective = new Objective(z, labels, sampleWeight, k, l2);
-        double[] theta = minimise(objective, new double[objective.size()]);
+        double[] theta = Lbfgs.minimize(objective::evaluate, new double[objective.size()], maxIterations, tolerance);
 
         // Fold the standardisation back: w·(x-μ)/σ + b = (w/σ)·x + (b - Σ w μ/σ).
         int rows = objective.rows;
@@ -229,93 +222,6 @@ public final class LinearHeadFitter {
             }
         }
         return new LinearHead(weights, bias, labelNames);
-    }
-
-    /** L-BFGS with Armijo backtracking; returns the last accepted point. */
-    private double[] minimise(Objective objective, double[] x) {
-        int size = x.length;
-        double[] g = new double[size];
-        double f = objective.evaluate(x, g);
-        Deque<double[][]> history = new ArrayDeque<>(); // each entry {s, y, {rho}}
-        double[] xNew = new double[size];
-        double[] gNew = new double[size];
-        for (int iter = 0; iter < maxIterations; iter++) {
-            if (maxAbs(g) <= tolerance) {
-                break;
-            }
-            double[] dir = direction(g, history);
-            double slope = dot(g, dir);
-            if (!(slope < 0)) {
-                // The quasi-Newton model went bad (can happen after many tiny steps): restart from steepest descent.
-                history.clear();
-                dir = negate(g);
-                slope = dot(g, dir);
-            }
-            double step = history.isEmpty() ? Math.min(1.0, 1.0 / Math.sqrt(-slope)) : 1.0;
-            double fNew = Double.NaN;
-            boolean accepted = false;
-            for (int t = 0; t < MAX_BACKTRACKS; t++) {
-                for (int i = 0; i < size; i++) {
-                    xNew[i] = x[i] + step * dir[i];
-                }
-                fNew = objective.evaluate(xNew, gNew);
-                if (fNew <= f + ARMIJO_C1 * step * slope) {
-                    accepted = true;
-                    break;
-                }
-                step *= 0.5;
-            }
-            if (!accepted) {
-                break; // no decrease representable in double precision: we are at the optimum for practical purposes
-            }
-            double[] s = new double[size];
-            double[] y = new double[size];
-            for (int i = 0; i < size; i++) {
-                s[i] = xNew[i] - x[i];
-                y[i] = gNew[i] - g[i];
-            }
-            double sy = dot(s, y);
-            if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y))) {
-                history.addLast(new double[][] {s, y, {1.0 / sy}});
-                if (history.size() > HISTORY) {
-                    history.removeFirst();
-                }
-            }
-            double previous = f;
-            System.arraycopy(xNew, 0, x, 0, size);
-            System.arraycopy(gNew, 0, g, 0, size);
-            f = fNew;
-            if (previous - f <= 1e-15 * Math.max(1.0, Math.abs(f))) {
-                break;
-            }
-        }
-        return x;
-    }
-
-    private static double[] direction(double[] g, Deque<double[][]> history) {
-        double[] q = g.clone();
-        if (history.isEmpty()) {
-            return negate(q);
-        }
-        double[] alpha = new double[history.size()];
-        int idx = history.size() - 1;
-        for (Iterator<double[][]> it = history.descendingIterator(); it.hasNext(); idx--) {
-            double[][] e = it.next();
-            alpha[idx] = e[2][0] * dot(e[0], q);
-            axpy(-alpha[idx], e[1], q);
-        }
-        double[][] newest = history.peekLast();
-        double gamma = dot(newest[0], newest[1]) / dot(newest[1], newest[1]);
-        for (int i = 0; i < q.length; i++) {
-            q[i] *= gamma;
-        }
-        idx = 0;
-        for (double[][] e : history) {
-            double beta = e[2][0] * dot(e[1], q);
-            axpy(alpha[idx] - beta, e[0], q);
-            idx++;
-        }
-        return negate(q);
     }
 
     /** Weighted mean cross-entropy plus L2 over standardised features; parameters laid out row by row, bias last. */
@@ -401,35 +307,5 @@ public final class LinearHeadFitter {
             }
             return loss;
         }
-    }
-
-    private static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
-    }
-
-    private static void axpy(double a, double[] x, double[] y) {
-        for (int i = 0; i < y.length; i++) {
-            y[i] += a * x[i];
-        }
-    }
-
-    private static double maxAbs(double[] a) {
-        double m = 0;
-        for (double v : a) {
-            m = Math.max(m, Math.abs(v));
-        }
-        return m;
-    }
-
-    private static double[] negate(double[] a) {
-        double[] r = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            r[i] = -a[i];
-        }
-        return r;
     }
 }

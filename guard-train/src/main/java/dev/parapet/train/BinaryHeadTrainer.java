@@ -3,10 +3,8 @@ package dev.parapet.train;
 import dev.parapet.onnx.EmbeddingHead;
 
 import java.io.PrintStream;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -173,28 +171,16 @@ public final class BinaryHeadTrainer {
         float[][] sVal = std.apply(xVal);
         double[] cFit = classWeights(yFit, o.classWeights());
 
-        List<Candidate> candidates = new ArrayList<>();
-        Network best = null;
-        HeadModel bestModel = null;
-        double bestAp = Double.NEGATIVE_INFINITY;
-        for (HeadModel m : o.grid()) {
-            long t0 = System.nanoTime();
-            Network net = fitOne(m, sFit, yFit, cFit, o);
-            double[] z = net.scores(sVal, o.threads());
-            double ap = Metrics.averagePrecision(z, yVal);
-            double auc = Metrics.rocAuc(z, yVal);
-            double secs = (System.nanoTime() - t0) / 1e9;
-            candidates.add(new Candidate(m, ap, auc, secs));
-            if (o.log() != null) {
-                o.log().printf(Locale.ROOT, "  %-28s val AP %.4f  ROC-AUC %.4f  (%.1fs)%n", m, ap, auc, secs);
-            }
-            // strictly better only: on ties the earlier (simpler, listed first) candidate stays
-            if (ap > bestAp) {
-                bestAp = ap;
-                best = net;
-                bestModel = m;
-            }
-        }
+        GridSearch.Result<Candidate> selected = GridSearch.select(o.grid(), o.log(), "val AP %.4f  ROC-AUC %.4f", true,
+                m -> fitOne(m, sFit, yFit, cFit, o),
+                net -> {
+                    double[] z = net.scores(sVal, o.threads());
+                    return new double[] {Metrics.averagePrecision(z, yVal), Metrics.rocAuc(z, yVal)};
+                },
+                Candidate::new);
+        Network best = selected.network();
+        HeadModel bestModel = selected.model();
+        List<Candidate> candidates = selected.candidates();
         double[] zVal = best.scores(sVal, o.threads());
         Calibration cal = Calibration.platt(zVal, yVal);
         double[] pVal = new double[zVal.length];

@@ -1,5 +1,6 @@
 package dev.parapet.train;
 
+import dev.parapet.export.Lbfgs;
 import dev.parapet.onnx.EmbeddingHead;
 
 import java.util.List;

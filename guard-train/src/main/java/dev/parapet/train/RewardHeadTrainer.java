@@ -5,7 +5,6 @@ import dev.parapet.onnx.EmbeddingHead;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -171,32 +170,22 @@ public final class RewardHeadTrainer {
         float[][] scVal = std.apply(cVal);
         float[][] srVal = std.apply(rVal);
 
-        List<Candidate> candidates = new ArrayList<>();
-        Network best = null;
-        HeadModel bestModel = null;
-        double bestLoss = Double.POSITIVE_INFINITY;
-        for (HeadModel m : o.grid()) {
-            long t0 = System.nanoTime();
-            Network net = fitOne(m, scFit, srFit, wFit, gFit, o);
-            double[] zc = net.scores(scVal, o.threads());
-            double[] zr = net.scores(srVal, o.threads());
-            double loss = 0;
-            for (int i = 0; i < zc.length; i++) {
-                loss += Numeric.softplus(-(zc[i] - zr[i]));
-            }
-            loss /= Math.max(1, zc.length);
-            double acc = Metrics.pairwiseAccuracy(zc, zr);
-            double secs = (System.nanoTime() - t0) / 1e9;
-            candidates.add(new Candidate(m, loss, acc, secs));
-            if (o.log() != null) {
-                o.log().printf(Locale.ROOT, "  %-28s val pair loss %.4f  acc %.4f  (%.1fs)%n", m, loss, acc, secs);
-            }
-            if (loss < bestLoss) {
-                bestLoss = loss;
-                best = net;
-                bestModel = m;
-            }
-        }
+        GridSearch.Result<Candidate> selected = GridSearch.select(o.grid(), o.log(), "val pair loss %.4f  acc %.4f", false,
+                m -> fitOne(m, scFit, srFit, wFit, gFit, o),
+                net -> {
+                    double[] zc = net.scores(scVal, o.threads());
+                    double[] zr = net.scores(srVal, o.threads());
+                    double loss = 0;
+                    for (int i = 0; i < zc.length; i++) {
+                        loss += Numeric.softplus(-(zc[i] - zr[i]));
+                    }
+                    loss /= Math.max(1, zc.length);
+                    return new double[] {loss, Metrics.pairwiseAccuracy(zc, zr)};
+                },
+                Candidate::new);
+        Network best = selected.network();
+        HeadModel bestModel = selected.model();
+        List<Candidate> candidates = selected.candidates();
         double[] zc = best.scores(scVal, o.threads());
         double[] zr = best.scores(srVal, o.threads());
         double[] margins = new double[zc.length];

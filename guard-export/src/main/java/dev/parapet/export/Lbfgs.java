@@ -1,14 +1,17 @@
-package dev.parapet.train;
+package dev.parapet.export;
 
 /**
  * Limited-memory BFGS with a backtracking (Armijo) line search, for smooth convex objectives such as
- * regularised logistic regression. Deterministic: no randomness, fixed arithmetic order.
+ * regularised logistic regression. Deterministic: no randomness, fixed arithmetic order, so the same
+ * input gives bit-identical results on the same JVM. The one L-BFGS of the project: {@link LinearHeadFitter}
+ * and guard-train's logistic regression both use it.
  */
-final class Lbfgs {
+public final class Lbfgs {
     private static final int MEMORY = 10;
 
     /** Value of the objective at {@code theta}; writes the gradient into {@code grad}. */
-    interface Objective {
+    @FunctionalInterface
+    public interface Objective {
         double evaluate(double[] theta, double[] grad);
     }
 
@@ -16,9 +19,11 @@ final class Lbfgs {
     }
 
     /**
+     * Minimises {@code f} from {@code start} (not modified).
+     *
      * @param tolerance stop when the largest gradient entry falls below this, or the objective stops improving
      */
-    static double[] minimize(Objective f, double[] start, int maxIterations, double tolerance) {
+    public static double[] minimize(Objective f, double[] start, int maxIterations, double tolerance) {
         int d = start.length;
         double[] x = start.clone();
         double[] g = new double[d];

@@ -140,6 +140,29 @@ class DefaultModelsTest {
     }
 
     @Test
+    void should_give_the_same_decision_streamed_as_scanned_whole_in_sentence_mode() {
+        String output = "Sure, here is a summary of the meeting. We agreed on the budget. "
+                + "Frankly, you are a worthless idiot and I hope you die. Next steps follow.";
+        try (Guard guard = Guard.builder().outputScanner(models.toxicityScanner().matchMode(dev.parapet.scanners.MatchMode.SENTENCES).build()).build()) {
+            Verdict whole = guard.scanOutput("Summarise the meeting.", output);
+            dev.parapet.core.StreamingScan stream = guard.streamOutput("Summarise the meeting.");
+            StringBuilder released = new StringBuilder();
+            for (int i = 0; i < output.length(); i += 5) {
+                dev.parapet.core.StreamingScan.Update u = stream.append(output.substring(i, Math.min(output.length(), i + 5)));
+                released.append(u.released());
+                if (u.blocked()) {
+                    break;
+                }
+            }
+            assertThat(whole.blocked()).isTrue();
+            assertThat(stream.blocked()).isTrue();
+            assertThat(released.toString()).doesNotContain("idiot");
+            int wholeStart = whole.firstBlocking().orElseThrow().evidence().get(0).start();
+            assertThat(stream.verdict().firstBlocking().orElseThrow().evidence().get(0).start()).isEqualTo(wholeStart);
+        }
+    }
+
+    @Test
     void should_record_training_metadata_in_the_heads() {
         assertThat(models.toxicityHead().encoderSha256()).hasSize(64);
         assertThat(models.toxicityHead().labels()).containsExactly("non-toxic", "toxic");

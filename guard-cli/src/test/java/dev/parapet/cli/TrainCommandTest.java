@@ -1,0 +1,141 @@
+package dev.parapet.cli;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code parapet train} on small synthetic data with the small encoder: the pipeline end to end, not model quality. */
+class TrainCommandTest {
+    private static final String[] NAMES = {"Sam", "Alex", "Kim", "Jo", "Lee", "Max", "Ana", "Ben", "Eva", "Tom"};
+    private static final String[] INSULTS = {"You are a stupid idiot, %s.", "Shut up %s, you pathetic moron.", "%s is a worthless loser.",
+            "Nobody likes you %s, you disgusting pig.", "Go away %s, you dumb clown."};
+    private static final String[] KIND = {"Have a lovely day, %s.", "Thanks for the recipe, %s!", "%s, the meeting moved to Tuesday.",
+            "Could you send me the map, %s?", "Congratulations on the new job, %s."};
+
+    @TempDir
+    Path tmp;
+
+    private Path toxicity(String name, int n, long seed) throws IOException {
+        Random rnd = new Random(seed);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            boolean toxic = i % 2 == 0;
+            String[] t = toxic ? INSULTS : KIND;
+            String text = String.format(t[rnd.nextInt(t.length)], NAMES[rnd.nextInt(NAMES.length)]);
+            lines.add("{\"text\": \"" + text + "\", \"label\": \"" + (toxic ? "toxic" : "non-toxic") + "\"}");
+        }
+        Path f = tmp.resolve(name);
+        Files.write(f, lines, StandardCharsets.UTF_8);
+        return f;
+    }
+
+    @Test
+    void should_train_report_on_dev_write_the_head_and_export_a_fused_model_that_eval_loads() throws IOException {
+        Path train = toxicity("train.jsonl", 60, 1);
+        Path dev = toxicity("dev.jsonl", 20, 2);
+        Path heads = tmp.resolve("heads");
+        Path fused = tmp.resolve("fused-toxicity");
+
+        Cli.Run r = Cli.run("train", "--task", "toxicity", "--data", train.toString(), "--dev", dev.toString(), "--out", heads.toString(),
+                "--fused", fused.toString(), "--encoder", "minilm", "--max-length", "64", "--head", "linear",
+                "--cache", tmp.resolve("cache").toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("toxicity head: linear")
+                .contains("of all-minilm-l6-v2-q (64-token windows)", "wrote " + heads.resolve("toxicity.json"),
+                        "fused ONNX model: " + fused, "validation split per candidate:", "| candidate ")
+                .contains("dev report (" + dev + ", 20 rows", "              precision    recall  f1-score   support\n")
+                .containsPattern("(?m)^ROC-AUC    [01]\\.\\d{4}$");
+        assertThat(heads.resolve("toxicity.json")).content().contains("\"format\": \"parapet-head/1\"", "parapet train");
+        assertThat(fused.resolve("model.onnx")).exists();
+
+        // the fused model is an ordinary classifier directory: eval reads its threshold from config.json
+        Cli.Run ev = Cli.run("eval", "--task", "toxicity", "--data", dev.toString(), "--model", fused.toString(), "--json");
+        assertThat(ev.code()).as(ev.err()).isZero();
+        JsonObject j = JsonParser.parseString(ev.out().strip()).getAsJsonObject();
+        assertThat(j.get("description").getAsString()).contains("(config.json)");
+        // insults and kind words separate easily
+        assertThat(j.get("roc_auc").getAsDouble()).isGreaterThan(0.9);
+    }
+
+    @Test
+    void should_train_a_preference_head_and_print_pairwise_accuracy_as_json() throws IOException {
+        Random rnd = new Random(3);
+        List<String> lines = new ArrayList<>();
+        String[] questions = {"What is the capital of %s?", "Where is %s?", "Tell me about %s.", "How big is %s?"};
+        String[] places = {"France", "Peru", "Japan", "Kenya", "Chile", "Norway", "Egypt", "India", "Spain", "Canada"};
+        for (int i = 0; i < 40; i++) {
+            String place = places[rnd.nextInt(places.length)];
+            String q = String.format(questions[rnd.nextInt(questions.length)], place);
+            lines.add("{\"prompt\": \"" + q + "\", \"chosen\": \"" + place + " is a country with a long history and many cities.\", "
+                    + "\"rejected\": \"" + (rnd.nextBoolean() ? "I don't know." : "I'm not going to answer that.") + "\"}");
+        }
+        Path train = tmp.resolve("pref-train.jsonl");
+        Files.write(train, lines.subList(0, 30), StandardCharsets.UTF_8);
+        Path dev = tmp.resolve("pref-dev.jsonl");
+        Files.write(dev, lines.subList(30, 40), StandardCharsets.UTF_8);
+
+        Cli.Run r = Cli.run("train", "--task", "preference", "--data", train.toString(), "--dev", dev.toString(), "--out",
+                tmp.resolve("heads").toString(), "--encoder", "minilm", "--max-length", "64", "--cache", tmp.resolve("cache").toString(),
+                "--json");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonObject j = JsonParser.parseString(r.out().strip()).getAsJsonObject();
+        assertThat(j.get("pairwise_accuracy").getAsDouble()).isBetween(0.0, 1.0);
+        assertThat(j.get("support").getAsInt()).isEqualTo(10);
+        assertThat(tmp.resolve("heads/preference.json")).exists();
+    }
+
+    @Test
+    void should_exit_2_when_a_preference_head_is_asked_for_a_fused_export() throws IOException {
+        Path f = tmp.resolve("p.jsonl");
+        Files.writeString(f, "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\"}\n", StandardCharsets.UTF_8);
+
+        Cli.Run r = Cli.run("train", "--task", "preference", "--data", f.toString(), "--dev", f.toString(), "--out", tmp.toString(),
+                "--fused", tmp.resolve("x").toString());
+
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err().strip()).startsWith("parapet train: --fused exports binary heads").doesNotContain("\n");
+    }
+
+    @Test
+    void should_exit_2_when_the_data_has_one_label_only() throws IOException {
+        Path f = tmp.resolve("one.jsonl");
+        Files.writeString(f, "{\"text\": \"a\", \"label\": \"toxic\"}\n{\"text\": \"b\", \"label\": \"toxic\"}\n", StandardCharsets.UTF_8);
+
+        Cli.Run r = Cli.run("train", "--task", "toxicity", "--data", f.toString(), "--dev", f.toString(), "--out", tmp.toString());
+
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err().strip()).isEqualTo("parapet train: " + f + " has only 'toxic' rows; training and the report need both labels");
+    }
+
+    @Test
+    void should_exit_2_when_all_is_asked_of_a_folder_without_the_datasets_layout() {
+        Cli.Run r = Cli.run("train", "--task", "all", "--data", tmp.toString(), "--out", tmp.resolve("heads").toString());
+
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err().strip()).startsWith("parapet train: --task all needs --data to be a datasets folder").doesNotContain("\n");
+    }
+
+    @Test
+    void should_exit_2_for_an_unknown_encoder() throws IOException {
+        Path f = toxicity("t.jsonl", 4, 1);
+
+        Cli.Run r = Cli.run("train", "--task", "toxicity", "--data", f.toString(), "--dev", f.toString(), "--out", tmp.toString(),
+                "--encoder", "gpt-9");
+
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err().strip()).startsWith("parapet train: unknown encoder 'gpt-9'");
+    }
+}

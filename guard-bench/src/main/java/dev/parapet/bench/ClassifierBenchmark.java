@@ -73,8 +73,10 @@ public class ClassifierBenchmark {
     public void setUp() {
         BenchModels.offlineDjl();
         Path model = BenchModels.toxicity();
-        // No call holds more than TEXTS_PER_INVOCATION texts, so every classifyAll call is exactly one ONNX run.
-        RuntimeOptions options = RuntimeOptions.builder().intraOpThreads(intraOpThreads).maxBatchSize(TEXTS_PER_INVOCATION).build();
+        // No call holds more than TEXTS_PER_INVOCATION texts, so every classifyAll call is exactly one ONNX run
+        // (also where guard-onnx packs by padding or runs batches in parallel: both are switched off here).
+        RuntimeOptions options = BenchOptions.parse("intraOpThreads=" + intraOpThreads + ";maxBatchSize=" + TEXTS_PER_INVOCATION
+                + ";" + BenchOptions.ONE_RUN_PER_CALL);
         classifier = SequenceClassifier.builder(ModelSource.directory(model)).options(options).build();
         // Same model and options, so it shares the classifier's ONNX session rather than opening a second one.
         scanner = ToxicityScanner.builder(ModelSource.directory(model)).options(options).build();

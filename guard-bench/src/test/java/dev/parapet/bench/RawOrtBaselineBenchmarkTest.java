@@ -25,7 +25,9 @@ class RawOrtBaselineBenchmarkTest {
         RawOrtBaselineBenchmark.Scratch scratch = new RawOrtBaselineBenchmark.Scratch();
         scratch.setUp();
         List<String> firstBatch = ShortTexts.batches(RawOrtBaselineBenchmark.BATCH).get(0);
-        RuntimeOptions options = RuntimeOptions.builder().intraOpThreads(1).maxBatchSize(RawOrtBaselineBenchmark.BATCH).build();
+        // one run of the whole batch, as the raw loop does (the encoder is quantized: batch companions matter)
+        RuntimeOptions options = BenchOptions.parse("intraOpThreads=1;maxBatchSize=" + RawOrtBaselineBenchmark.BATCH + ";"
+                + BenchOptions.ONE_RUN_PER_CALL);
         try (SequenceClassifier parapet = SequenceClassifier.builder(ModelSource.directory(BenchModels.toxicity())).options(options).build()) {
             float[][] expected = raw.rawBatch(scratch);
             List<Classification> actual = parapet.classifyAll(firstBatch);

@@ -15,10 +15,11 @@ import java.time.Duration;
  */
 final class BenchOptions {
     /**
-     * Settings that make a call of at most {@code maxBatchSize} texts one ONNX run on the calling
-     * thread, in guard-onnx versions that split batches by padding or run them in parallel.
+     * Settings that make a call of at most {@code maxBatchSize} short texts one ONNX run on the
+     * calling thread: the token budget of the first guard-onnx (8,192), and no split by padding nor
+     * parallel runs in versions that have them.
      */
-    static final String ONE_RUN_PER_CALL = "maxPaddingFraction?=inf;parallelRuns?=1";
+    static final String ONE_RUN_PER_CALL = "maxBatchTokens=8192;maxPaddingFraction?=inf;parallelRuns?=1";
 
     private BenchOptions() {
     }

@@ -47,7 +47,7 @@ public class ConcurrentScanBenchmark {
     @Param({"off", "on"})
     String microBatch;
 
-    @Param({"2"})
+    @Param({"1"})
     int intraOpThreads;
 
     @Param({"2000"})
@@ -56,7 +56,8 @@ public class ConcurrentScanBenchmark {
     @Param({"32"})
     int maxBatch;
 
-    @Param({"1"})
+    /** Batches that may run at once: one per core with one intra-op thread. */
+    @Param({"2"})
     int lanes;
 
     private DefaultModels models;

@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Parapet's default models end to end: the toxicity, refusal and preference heads on one shared
  * bge-small-en-v1.5-q encoder ({@link DefaultModels}), with the encoder on {@code intraOpThreads}
- * intra-op threads and batches of at most {@code maxBatchSize} rows.
+ * intra-op threads and otherwise the library's default runtime options (or {@code options}).
  * <ul>
  *   <li>{@link #scannerScanAll} (texts/s): the default toxicity scanner's {@code scanAll} over 32
  *       short texts per call.</li>
@@ -59,8 +59,9 @@ public class DefaultModelsBenchmark {
     @Param({"1", "2"})
     int intraOpThreads;
 
-    @Param({"32"})
-    int maxBatchSize;
+    /** Further {@link BenchOptions} settings, e.g. {@code maxBatchTokens=8192}; empty for the library defaults. */
+    @Param({""})
+    String options;
 
     private DefaultModels models;
     private HeadScanner toxicity;
@@ -71,8 +72,8 @@ public class DefaultModelsBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         BenchModels.offlineDjl();
-        RuntimeOptions options = RuntimeOptions.builder().intraOpThreads(intraOpThreads).maxBatchSize(maxBatchSize).build();
-        models = DefaultModels.load(options, DefaultModels.DEFAULT_WINDOW_TOKENS);
+        RuntimeOptions runtime = BenchOptions.parse("intraOpThreads=" + intraOpThreads + (options.isBlank() ? "" : ";" + options));
+        models = DefaultModels.load(runtime, DefaultModels.DEFAULT_WINDOW_TOKENS);
         toxicity = models.toxicityScanner().build();
         guard = Guard.builder()
                 .inputScanner(models.toxicityScanner().build())

@@ -20,9 +20,11 @@ import static dev.parapet.bench.HarnessReport.f;
  *
  * <pre>
  * java [-Xmx...] -cp guard-bench/target/benchmarks.jar dev.parapet.bench.MemoryHarness [--scans 100000] [--every 2000] [--threads 2]
+ *      [--max-seconds N]
  * </pre>
  * Run it without {@code -Xmx} to see what the JVM's own heap sizing adds, and with a small heap
- * (e.g. {@code -Xmx128m}) to see Parapet's native share on its own.
+ * (e.g. {@code -Xmx128m}) to see Parapet's native share on its own. {@code --max-seconds} ends the
+ * run early; the report says how many scans it made.
  */
 public final class MemoryHarness {
     private MemoryHarness() {
@@ -33,6 +35,7 @@ public final class MemoryHarness {
         int scans = HarnessReport.intArg(args, "scans", 100_000);
         int every = HarnessReport.intArg(args, "every", 2_000);
         int threads = HarnessReport.intArg(args, "threads", 2);
+        long maxSeconds = HarnessReport.intArg(args, "max-seconds", Integer.MAX_VALUE);
         HarnessReport.header("MemoryHarness: " + scans + " Guard.scan calls from " + threads + " threads, RSS every " + every);
         System.out.println(f("# max heap %.0f MiB", Runtime.getRuntime().maxMemory() / (1024.0 * 1024.0)));
         print("before loading");
@@ -44,8 +47,10 @@ public final class MemoryHarness {
         print("after 64 warm-up scans");
 
         AtomicInteger next = new AtomicInteger();
+        AtomicInteger completed = new AtomicInteger();
         List<double[]> samples = new ArrayList<>();
         long start = System.nanoTime();
+        long stopAt = maxSeconds == Integer.MAX_VALUE ? Long.MAX_VALUE : start + maxSeconds * 1_000_000_000L;
         Object sampleLock = new Object();
         int[] sampled = {0};
         List<Thread> workers = new ArrayList<>();
@@ -53,12 +58,15 @@ public final class MemoryHarness {
         for (int t = 0; t < threads; t++) {
             Thread w = new Thread(() -> {
                 while (true) {
+                    if (System.nanoTime() >= stopAt) {
+                        return;
+                    }
                     int i = next.getAndIncrement();
                     if (i >= scans) {
                         return;
                     }
                     check(guard.scan(BenchTexts.prompt(i), BenchTexts.answer(i)));
-                    int done = i + 1;
+                    int done = completed.incrementAndGet();
                     if (done % every == 0) {
                         synchronized (sampleLock) {
                             if (done > sampled[0]) {
@@ -80,7 +88,8 @@ public final class MemoryHarness {
             w.join();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        print(f("after %d scans (%.0f s, %.1f scans/s)", scans, seconds, scans / seconds));
+        int done = completed.get();
+        print(f("after %d scans (%.0f s, %.1f scans/s)", done, seconds, done / seconds));
         System.gc();
         Thread.sleep(500);
         print("after System.gc()");

@@ -8,6 +8,7 @@ import dev.parapet.scanners.MatchMode;
 import dev.parapet.scanners.PreferenceScanner;
 import dev.parapet.scanners.ScannerFactory;
 import dev.parapet.scanners.ScannerParams;
+import dev.parapet.scanners.TextNormalizer;
 
 import java.util.Set;
 
@@ -28,7 +29,11 @@ public final class DefaultModelFactories {
         });
     }
 
-    /** {@code toxicity}: threshold, match (windows|sentences), name. */
+    /**
+     * {@code toxicity}: threshold, match (windows|sentences), name, normalize (default true: the
+     * model reads the text through {@link DefaultModels#normalizer()}, as in
+     * {@link DefaultModels#guard()}; evidence still refers to the caller's text).
+     */
     public static final class Toxicity implements ScannerFactory {
         @Override
         public String type() {
@@ -37,7 +42,7 @@ public final class DefaultModelFactories {
 
         @Override
         public Set<String> parameters() {
-            return Set.of("threshold", "match", "name");
+            return Set.of("threshold", "match", "name", "normalize");
         }
 
         @Override
@@ -45,11 +50,16 @@ public final class DefaultModelFactories {
             MatchMode match = p.choice("match", MatchMode.class, MatchMode.WINDOWS);
             double threshold = p.number("threshold", Double.NaN);
             String name = p.string("name", "toxicity");
-            HeadScanner.Builder b = HeadScanner.builder(name, models(context).toxicityHead(), models(context).encoder()).matchMode(match);
+            boolean normalize = p.bool("normalize", true);
+            DefaultModels models = models(context);
+            HeadScanner.Builder b = HeadScanner.builder(name, models.toxicityHead(), models.encoder()).matchMode(match);
             if (!Double.isNaN(threshold)) {
                 b.threshold(threshold);
             }
-            return b.build();
+            // read the vocabulary before the scanner takes an encoder reference, so a failure leaks none
+            TextNormalizer normalizer = normalize ? models.normalizer() : null;
+            HeadScanner scanner = b.build();
+            return normalizer == null ? scanner : normalizer.wrap(scanner);
         }
     }
 

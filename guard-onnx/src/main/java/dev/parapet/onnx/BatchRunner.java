@@ -20,9 +20,10 @@ import java.util.Set;
 
 /**
  * Runs windows through a session in as few ONNX runs as the token budget allows: windows are sorted
- * by length (longest first), packed greedily into batches of at most {@code maxBatchSize} rows and
- * {@code maxBatchTokens} padded tokens, padded to the longest row of their batch only, and written
- * into direct, native-order buffers that ONNX Runtime reads without a copy. Only the one output
+ * by length (longest first), packed greedily into batches of at most {@code maxBatchSize} rows,
+ * {@code maxBatchTokens} padded tokens and {@code maxPaddingFraction} padding, padded to the
+ * longest row of their batch only, run {@code parallelRuns} at a time, and written into direct,
+ * native-order buffers that ONNX Runtime reads without a copy. Only the one output
  * the caller reads is requested.
  */
 final class BatchRunner {
@@ -39,6 +40,9 @@ final class BatchRunner {
                 t.setDaemon(true);
                 return t;
             });
+
+    /** Threads that run a call's further batches while its caller runs the first (RuntimeOptions.parallelRuns). */
+    private static final java.util.concurrent.ThreadPoolExecutor HELPERS = helpers();
 
     private final SharedSession session;
     private final String output;
@@ -71,27 +75,120 @@ final class BatchRunner {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        java.util.Arrays.sort(order, Comparator.comparingInt((Integer i) -> windows.get(i).length()).reversed());
+        Comparator<Integer> longestFirst = Comparator.comparingInt((Integer i) -> windows.get(i).length()).reversed();
+        boolean across = options.batchAcrossTexts();
+        // Unless texts may share runs, each text's windows are packed on their own (grouped by
+        // owner, longest first within a text), so a text's scores do not depend on its companions.
+        java.util.Arrays.sort(order, across ? longestFirst
+                : Comparator.comparingInt((Integer i) -> windows.get(i).owner()).thenComparing(longestFirst));
+        List<Batch> batches = new ArrayList<>();
         List<Integer> batch = new ArrayList<>();
         int batchLen = 0;
+        long batchReal = 0;
+        double maxPadded = 1.0 + options.maxPaddingFraction();
         for (Integer idx : order) {
             int len = windows.get(idx).length();
             int padded = Math.max(batchLen, len);
-            if (!batch.isEmpty() && (batch.size() + 1 > options.maxBatchSize()
-                    || (long) (batch.size() + 1) * padded > options.maxBatchTokens())) {
-                runBatch(windows, batch, batchLen, reader, results);
+            long cells = (long) (batch.size() + 1) * padded;
+            // Rows are longest first, so a row joins a batch padded to the batch's first row. A run
+            // costs a fixed overhead plus work per padded cell: a row much shorter than the batch
+            // is cheaper in a run of its own than as padding.
+            boolean otherText = !across && !batch.isEmpty() && windows.get(batch.get(0)).owner() != windows.get(idx).owner();
+            if (!batch.isEmpty() && (otherText || batch.size() + 1 > options.maxBatchSize() || cells > options.maxBatchTokens()
+                    || cells > maxPadded * (batchReal + len))) {
+                batches.add(new Batch(List.copyOf(batch), batchLen));
                 batch.clear();
+                batchReal = 0;
                 padded = len;
             }
             batch.add(idx);
             batchLen = padded;
+            batchReal += len;
         }
-        runBatch(windows, batch, batchLen, reader, results);
+        batches.add(new Batch(List.copyOf(batch), batchLen));
+        // The caller's scanner deadline, carried to helper threads explicitly (ScanDeadline is per thread).
+        long remaining = dev.parapet.core.ScanDeadline.remainingNanos();
+        long deadline = remaining == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + remaining;
+        java.time.Duration budget = dev.parapet.core.ScanDeadline.budget();
+        int lanes = Math.min(options.parallelRuns(), batches.size());
+        if (lanes <= 1) {
+            for (Batch b : batches) {
+                runBatch(windows, b.rows(), b.length(), reader, results, deadline, budget);
+            }
+        } else {
+            runParallel(windows, batches, lanes, reader, results, deadline, budget);
+        }
         return results;
     }
 
-    private void runBatch(List<Window> windows, List<Integer> rows, int len, RowReader reader, float[][] results) {
-        dev.parapet.core.ScanDeadline.check("ONNX run on " + session.modelName());
+    /** The rows of one ONNX run (indexes into the call's windows) and the length they are padded to. */
+    private record Batch(List<Integer> rows, int length) {
+    }
+
+    /**
+     * Runs the batches on the calling thread and up to {@code lanes - 1} helpers, each taking the
+     * next batch not yet taken: with one intra-op thread per run, this is how one call keeps
+     * several cores busy. The caller never waits for a helper that has not started (it takes the
+     * batches itself), so a busy helper pool only makes the call less parallel, never stuck.
+     */
+    private void runParallel(List<Window> windows, List<Batch> batches, int lanes, RowReader reader, float[][] results,
+                             long deadline, java.time.Duration budget) {
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(batches.size());
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Runnable worker = () -> {
+            for (int i; (i = next.getAndIncrement()) < batches.size(); ) {
+                try {
+                    if (failure.get() == null) {
+                        Batch b = batches.get(i);
+                        runBatch(windows, b.rows(), b.length(), reader, results, deadline, budget);
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    finished.countDown();
+                }
+            }
+        };
+        for (int h = 1; h < lanes; h++) {
+            try {
+                HELPERS.execute(worker);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                break;
+            }
+        }
+        worker.run();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                finished.await();
+                break;
+            } catch (InterruptedException e) {
+                // helpers are writing into results: wait for them, then restore the flag
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException re) {
+            throw re;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        if (t != null) {
+            throw new ParapetException("ONNX run on " + session.modelName() + " failed", t);
+        }
+    }
+
+    private void runBatch(List<Window> windows, List<Integer> rows, int len, RowReader reader, float[][] results,
+                          long deadline, java.time.Duration budget) {
+        if (deadline != Long.MAX_VALUE && deadline - System.nanoTime() <= 0) {
+            throw new dev.parapet.core.ScanTimeoutException("ONNX run on " + session.modelName() + " stopped: the scanner's time budget of "
+                    + budget.toMillis() + " ms is spent (Guard.Builder.scannerTimeout)");
+        }
         int n = rows.size();
         int cells = n * len;
         ByteBuffer[] scratch = SCRATCH.get();
@@ -120,7 +217,7 @@ final class BatchRunner {
             if (types != null) {
                 inputs.put("token_type_ids", OnnxTensor.createTensor(env, types, shape));
             }
-            long remaining = dev.parapet.core.ScanDeadline.remainingNanos();
+            long remaining = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
             Terminator terminator = remaining == Long.MAX_VALUE ? null : new Terminator(new OrtSession.RunOptions());
             java.util.concurrent.ScheduledFuture<?> alarm = terminator == null ? null
                     : WATCHDOG.schedule(terminator::terminate, Math.max(0, remaining), java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -150,9 +247,9 @@ final class BatchRunner {
                 }
             }
         } catch (OrtException e) {
-            if (dev.parapet.core.ScanDeadline.remainingNanos() <= 0) {
+            if (deadline != Long.MAX_VALUE && deadline - System.nanoTime() <= 0) {
                 throw new dev.parapet.core.ScanTimeoutException("ONNX run on " + session.modelName() + " terminated at the scanner's deadline ("
-                        + dev.parapet.core.ScanDeadline.budget().toMillis() + " ms, Guard.Builder.scannerTimeout)", e);
+                        + budget.toMillis() + " ms, Guard.Builder.scannerTimeout)", e);
             }
             throw new ParapetException("ONNX Runtime failed on " + session.modelName() + " (batch " + n + " x " + len + " tokens): "
                     + e.getMessage(), e);
@@ -191,6 +288,19 @@ final class BatchRunner {
                 options.close();
             }
         }
+    }
+
+    private static java.util.concurrent.ThreadPoolExecutor helpers() {
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(threads, threads, 30,
+                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "parapet-onnx-run-" + count.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     /** A zeroed view of {@code cells} longs over this thread's reusable direct buffer. */

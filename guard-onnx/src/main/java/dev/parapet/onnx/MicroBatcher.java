@@ -294,7 +294,7 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             }
             settle(batch);
         } catch (ScanTimeoutException e) {
-            if (batch.size() == 1 || ScanDeadline.remainingNanos() > 0) {
+            if (ScanDeadline.remainingNanos() > 0 || (batch.size() == 1 && batch.get(0) == own)) {
                 fail(batch, e);
                 return;
             }

@@ -1,6 +1,7 @@
 package dev.parapet.onnx;
 
 import dev.parapet.core.ModelLoadException;
+import dev.parapet.core.ParapetException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,7 +47,36 @@ public final class SequenceClassifier implements AutoCloseable {
             throw new IllegalArgumentException("stride (" + stride + ") must be smaller than maxLength - 4 (" + (maxLength - 4) + ")");
         }
         String requested = b.outputName;
-        this.handle = ModelHandle.open(b.source, b.options, maxLength, stride, session -> chooseOutput(session, requested, config));
+        boolean[] symbolic = new boolean[1];
+        this.handle = ModelHandle.open(b.source, b.options, maxLength, stride, session -> {
+            String output = chooseOutput(session, requested, config);
+            symbolic[0] = session.outputShape(output)[1] <= 0;
+            return output;
+        });
+        if (symbolic[0]) {
+            probeLabelColumns();
+        }
+    }
+
+    /**
+     * The graph does not declare how many logits it outputs: one run on a short text finds out, so
+     * a config.json whose labels do not match fails here, at load, and not as wrong scores later.
+     */
+    private void probeLabelColumns() {
+        try {
+            handle.use(() -> score(handle.tokenizer.windows(List.of("probe")), 1));
+        } catch (ParapetException e) {
+            handle.close();
+            throw new ModelLoadException(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            handle.close();
+            throw e;
+        }
+    }
+
+    private ParapetException labelMismatch(long columns) {
+        return new ParapetException(source.configName().orElse("config.json") + " declares " + labels.size()
+                + " labels " + labels + " but " + source.modelName() + " outputs " + columns + " logits per row");
     }
 
     public static Builder builder(ModelSource source) {
@@ -121,6 +151,9 @@ public final class SequenceClassifier implements AutoCloseable {
     private List<Classification> score(List<Window> windows, int count) {
         int numLabels = labels.size();
         float[][] probs = handle.runner.run(windows, (FloatBuffer out, long[] shape, int row, Window w) -> {
+            if (shape.length != 2 || shape[1] != numLabels) {
+                throw labelMismatch(shape.length == 2 ? shape[1] : -1);
+            }
             float[] logits = new float[numLabels];
             out.get(row * numLabels, logits);
             return problemType == ProblemType.MULTI_LABEL ? sigmoid(logits) : softmax(logits);

@@ -16,7 +16,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The memo is bounded ({@code memoEntries}, oldest out first) and only holds texts of at most
  * {@link #MAX_MEMO_CHARS} characters; concurrent requests for the same text wait for one encoder
- * run instead of starting their own. It keeps the texts themselves as keys, in memory only.
+ * run instead of starting their own. It keeps the texts themselves as keys, in memory only. Longer
+ * texts are not kept, but concurrent requests for one still share its single encoder run.
+ *
+ * <p>Every text is encoded in ONNX runs of its own unless the encoder's
+ * {@link RuntimeOptions#batchAcrossTexts()} is on, so a memoised encoding is the same whichever
+ * scanner (and with whichever other texts) asked for it first.
  *
  * <p>Reference counted: each holder calls {@link #retain()} once and {@link #close()} once; the
  * encoder closes with the last holder.
@@ -30,6 +35,8 @@ public final class SharedTextEncoder implements AutoCloseable {
     private final int memoEntries;
     private final ConcurrentHashMap<String, CompletableFuture<EncodedText>> memo = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
+    /** Encodings of texts too long for the memo, while they run; removed when done. */
+    private final ConcurrentHashMap<String, CompletableFuture<EncodedText>> inFlight = new ConcurrentHashMap<>();
     private final AtomicInteger references = new AtomicInteger(1);
     private final java.util.concurrent.atomic.AtomicLong encoded = new java.util.concurrent.atomic.AtomicLong();
 
@@ -86,10 +93,17 @@ public final class SharedTextEncoder implements AutoCloseable {
         for (String text : texts) {
             Objects.requireNonNull(text, "texts[" + futures.size() + "]");
             if (text.length() > MAX_MEMO_CHARS) {
+                // Not kept once done, but shared while in flight: the output stage's heads all
+                // ask for the same long output at once and must not encode it once each.
                 CompletableFuture<EncodedText> f = new CompletableFuture<>();
-                uncached.add(text);
-                uncachedFutures.add(f);
-                futures.add(f);
+                CompletableFuture<EncodedText> running = inFlight.putIfAbsent(text, f);
+                if (running != null) {
+                    futures.add(running);
+                } else {
+                    uncached.add(text);
+                    uncachedFutures.add(f);
+                    futures.add(f);
+                }
                 continue;
             }
             CompletableFuture<EncodedText> mine = new CompletableFuture<>();
@@ -123,6 +137,9 @@ public final class SharedTextEncoder implements AutoCloseable {
                 }
                 throw e;
             } finally {
+                for (int i = 0; i < uncached.size(); i++) {
+                    inFlight.remove(uncached.get(i), uncachedFutures.get(i));
+                }
                 evict();
             }
         }

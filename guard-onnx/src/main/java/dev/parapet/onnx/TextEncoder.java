@@ -27,6 +27,8 @@ public final class TextEncoder implements AutoCloseable {
     private final boolean normalize;
     private final ModelSource source;
     private final int dimension;
+    /** Coalesces concurrent calls when {@link RuntimeOptions#microBatching()}; else null. */
+    private final MicroBatcher<String, EncodedText> batcher;
 
     private TextEncoder(Builder b) {
         this.source = b.source;
@@ -52,6 +54,11 @@ public final class TextEncoder implements AutoCloseable {
             return out;
         });
         this.dimension = dim[0];
+        RuntimeOptions o = b.options;
+        this.batcher = !o.microBatching() ? null
+                : MicroBatcher.<String, EncodedText>builder(texts -> handle.use(() -> windowsAll(texts)))
+                .name("micro-batcher of " + b.source.modelName())
+                .maxWait(o.microBatchWait()).maxBatch(o.maxBatchSize()).lanes(o.microBatchLanes()).build();
     }
 
     public static Builder builder(ModelSource source) {
@@ -71,7 +78,7 @@ public final class TextEncoder implements AutoCloseable {
                 throw new NullPointerException("texts[" + i + "]");
             }
         }
-        return handle.use(() -> encode(texts));
+        return encode(texts);
     }
 
     /**
@@ -99,11 +106,16 @@ public final class TextEncoder implements AutoCloseable {
                 throw new NullPointerException("texts[" + i + "]");
             }
         }
-        return handle.use(() -> windowsAll(texts));
+        return windows(texts);
+    }
+
+    /** Through the micro-batcher when there is one; either way under the handle's lifecycle lock. */
+    private List<EncodedText> windows(List<String> texts) {
+        return batcher != null ? batcher.callAll(texts) : handle.use(() -> windowsAll(texts));
     }
 
     private float[][] encode(List<String> texts) {
-        List<EncodedText> encoded = windowsAll(texts);
+        List<EncodedText> encoded = windows(texts);
         float[][] out = new float[texts.size()][];
         for (int t = 0; t < out.length; t++) {
             out[t] = encoded.get(t).pooled().get(pooling).clone();
@@ -231,8 +243,12 @@ public final class TextEncoder implements AutoCloseable {
         return handle.isClosed();
     }
 
+    /** Fails calls still waiting for a micro-batch, waits for running ones, then releases the model. Idempotent. */
     @Override
     public void close() {
+        if (batcher != null) {
+            batcher.close();
+        }
         handle.close();
     }
 

@@ -285,6 +285,59 @@ class MicroBatcherTest {
     }
 
     @Test
+    void should_not_fail_a_companion_when_the_leaders_deadline_stops_its_batch() throws Exception {
+        // A batch led by a caller with a deadline runs until that deadline, then stops. Whoever
+        // leads the batch holding both calls below, the call without a deadline must get its result.
+        Gate gate = new Gate();
+        MicroBatcher<String, String> batcher = MicroBatcher.<String, String>builder(items -> {
+            gate.pass();
+            if (dev.parapet.core.ScanDeadline.remainingNanos() != Long.MAX_VALUE) {
+                while (dev.parapet.core.ScanDeadline.remainingNanos() > 0) {
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                }
+                dev.parapet.core.ScanDeadline.check("test run");
+            }
+            return items;
+        }).maxWait(Duration.ZERO).build();
+        Scanner viaBatcher = new Scanner() {
+            @Override
+            public String name() {
+                return "batched";
+            }
+
+            @Override
+            public ScanResult scan(ScanInput input) {
+                batcher.call(input.text());
+                return ScanResult.builder("batched", input.stage()).decision(Decision.PASSED).build();
+            }
+        };
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try (Guard guard = Guard.builder().inputScanner(viaBatcher).scannerTimeout(Duration.ofMillis(100)).build()) {
+            Future<String> first = pool.submit(() -> batcher.call("first"));
+            await(() -> gate.waiting() == 1);
+            Future<String> companion = pool.submit(() -> batcher.call("no deadline"));
+            await(() -> batcher.stats().calls() == 2);
+            Future<Verdict> timed = pool.submit(() -> guard.scanPrompt("with a deadline"));
+            await(() -> batcher.stats().calls() == 3);
+            gate.open();
+            assertThat(first.get()).isEqualTo("first");
+            assertThat(companion.get()).isEqualTo("no deadline");
+            // led by the call with a deadline, the batch stops at it (ERROR); led by the other call,
+            // it runs without one and the timed call may finish within its budget (PASSED)
+            assertThat(timed.get().results().get(0).decision()).isIn(Decision.ERROR, Decision.PASSED);
+        } finally {
+            gate.open();
+            pool.shutdownNow();
+            batcher.close();
+        }
+    }
+
+    @Test
     void should_route_every_result_and_error_under_contention_on_two_lanes() throws Exception {
         // A cheap function so that many batches race: each item maps to its negation, and items
         // divisible by 97 fail their call. Every caller checks it got exactly its own answers.

@@ -237,8 +237,8 @@ class SequenceClassifierTest {
     void should_share_one_session_per_model_and_close_it_with_the_last_user() {
         Path dir = TestModels.demoToxicity();
         int before = SharedSession.openSessions();
-        SequenceClassifier a = SequenceClassifier.builder(ModelSource.directory(dir)).options(RuntimeOptions.builder().intraOpThreads(1).build()).build();
-        SequenceClassifier b = SequenceClassifier.builder(ModelSource.directory(dir)).options(RuntimeOptions.builder().intraOpThreads(1).build()).build();
+        SequenceClassifier a = SequenceClassifier.builder(ModelSource.directory(dir)).options(RuntimeOptions.builder().intraOpThreads(3).build()).build();
+        SequenceClassifier b = SequenceClassifier.builder(ModelSource.directory(dir)).options(RuntimeOptions.builder().intraOpThreads(3).build()).build();
         assertThat(SharedSession.openSessions()).isEqualTo(before + 1);
         a.close();
         a.close();

@@ -25,15 +25,13 @@ public final class Guards {
     }
 
     /**
-     * What {@link DefaultModels#guard()} builds (toxicity on prompts; toxicity, refusal, preference
-     * on outputs), from {@code models}, so callers can add settings such as a scanner timeout.
+     * What {@link DefaultModels#guard()} builds (toxicity behind the normaliser on prompts; the same
+     * toxicity, refusal, preference on outputs), from {@code models}: {@link DefaultModels#guardBuilder()}.
+     * Like it, without a scanner timeout: callers add one ({@code DefaultModels.guard()} uses
+     * {@link DefaultModels#DEFAULT_SCANNER_TIMEOUT}).
      */
     public static Guard.Builder defaults(DefaultModels models) {
-        return Guard.builder()
-                .inputScanner(models.toxicityScanner().build())
-                .outputScanner(models.toxicityScanner().build())
-                .outputScanner(models.refusalScanner().build())
-                .outputScanner(models.preferenceScanner().build());
+        return models.guardBuilder();
     }
 
     /**

@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * </pre>
  * Its own JVM, not exec:java, so the RSS is the guard's and not Maven's. Options: {@code --scans N}
  * (200,000), {@code --every K} (1,000), {@code --threads T} (2), {@code --guard defaults|hardened}
- * (defaults), {@code --csv PATH} (guard-reliability/target/soak.csv).
+ * (defaults), {@code --csv PATH} (guard-reliability/target/soak.csv); {@code --summarise CSV} prints
+ * the trend and plot of an earlier run's CSV and exits.
  *
  * <p>The workload cycles through 4,096 distinct calls (prompt, output and whole-exchange scans; one
  * in 16 a few thousand chars long) plus every hostile case but the 1 MB one once per 500 scans, so
@@ -54,8 +55,12 @@ public final class Soak {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--guard" -> which = args[++i];
                 case "--csv" -> csv = Path.of(args[++i]);
+                case "--summarise" -> {
+                    summariseCsv(Path.of(args[++i]));
+                    return;
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; use --scans N --every K --threads T --guard defaults|hardened --csv PATH");
+                        + "; use --scans N --every K --threads T --guard defaults|hardened --csv PATH, or --summarise CSV");
             }
         }
         csv = csv != null ? csv : Datasets.moduleTarget().resolve("soak.csv");
@@ -134,27 +139,42 @@ public final class Soak {
         System.out.printf(Locale.ROOT, "%10d %9.0f %9.1f %9.1f%n", s[0], s[1] / 1e9, s[2] / 1024.0, s[3] / 1048576.0);
     }
 
-    /** Trend of RSS and heap over the samples after the first 10% (warm-up: arenas and JIT), per 100,000 scans. */
+    /** Trend of RSS and heap, per 100,000 scans, over the samples after the first 10%, the second half and the last third. */
     static void summarise(List<long[]> samples) {
-        int from = Math.max(1, samples.size() / 10);
-        int n = samples.size() - from;
-        if (n < 3) {
-            System.out.println("too few samples for a trend");
-            return;
+        for (int from : new int[]{Math.max(1, samples.size() / 10), samples.size() / 2, samples.size() * 2 / 3}) {
+            int n = samples.size() - from;
+            if (n < 3) {
+                System.out.println("too few samples for a trend");
+                return;
+            }
+            double[] x = new double[n];
+            double[] rss = new double[n];
+            double[] heap = new double[n];
+            for (int i = 0; i < n; i++) {
+                long[] s = samples.get(from + i);
+                x[i] = s[0];
+                rss[i] = s[2] / 1024.0;
+                heap[i] = s[3] / 1048576.0;
+            }
+            System.out.printf(Locale.ROOT, "from %,.0f scans: RSS %.1f -> %.1f MiB (min %.1f, max %.1f), slope %+.2f MiB per 100k scans; "
+                            + "heap after GC %.1f -> %.1f MiB, slope %+.2f MiB per 100k scans%n",
+                    x[0], rss[0], rss[n - 1], java.util.Arrays.stream(rss).min().orElse(0), java.util.Arrays.stream(rss).max().orElse(0),
+                    Memory.slope(x, rss) * 100_000, heap[0], heap[n - 1], Memory.slope(x, heap) * 100_000);
         }
-        double[] x = new double[n];
-        double[] rss = new double[n];
-        double[] heap = new double[n];
-        for (int i = 0; i < n; i++) {
-            long[] s = samples.get(from + i);
-            x[i] = s[0];
-            rss[i] = s[2] / 1024.0;
-            heap[i] = s[3] / 1048576.0;
+    }
+
+    /** Prints the summary and plot of a CSV an earlier run wrote. */
+    static void summariseCsv(Path csv) throws java.io.IOException {
+        List<long[]> samples = new ArrayList<>();
+        for (String line : Files.readAllLines(csv, StandardCharsets.UTF_8)) {
+            if (line.isBlank() || line.startsWith("scans")) {
+                continue;
+            }
+            String[] f = line.split(",");
+            samples.add(new long[]{Long.parseLong(f[0]), (long) (Double.parseDouble(f[1]) * 1e9), Long.parseLong(f[2]), Long.parseLong(f[3])});
         }
-        System.out.printf(Locale.ROOT, "after warm-up (from %,d scans): RSS %.1f -> %.1f MiB (min %.1f, max %.1f), slope %+.2f MiB per 100k scans; "
-                        + "heap after GC slope %+.2f MiB per 100k scans%n",
-                x[0], rss[0], rss[n - 1], java.util.Arrays.stream(rss).min().orElse(0), java.util.Arrays.stream(rss).max().orElse(0),
-                Memory.slope(x, rss) * 100_000, Memory.slope(x, heap) * 100_000);
+        summarise(samples);
+        System.out.println(plot(samples, 16, 60));
     }
 
     /** RSS against scans as rows of text, {@code height} rows by at most {@code width} columns. */

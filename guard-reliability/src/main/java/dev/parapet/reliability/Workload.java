@@ -64,7 +64,8 @@ public final class Workload {
         for (int i = 0; i < distinct; i++) {
             Kind kind = order.get(i % order.size());
             String prompt = PROMPTS[rnd.nextInt(PROMPTS.length)] + " (#" + seed + "-" + i + ")";
-            String output = OUTPUTS[rnd.nextInt(OUTPUTS.length)];
+            // every text distinct, as in real traffic: no call reads another call's cached encoding
+            String output = OUTPUTS[rnd.nextInt(OUTPUTS.length)] + " (ref " + seed + "-" + i + ")";
             if (longEvery > 0 && i % longEvery == longEvery - 1) {
                 String body = HostileCorpus.prose(2_500 + rnd.nextInt(1_500), seed * 1_000 + i);
                 if (rnd.nextBoolean()) {

@@ -5,7 +5,6 @@ import dev.parapet.core.Verdict;
 import dev.parapet.models.DefaultModels;
 import dev.parapet.reliability.Workload.Call;
 import dev.parapet.reliability.Workload.Kind;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -160,23 +159,27 @@ class ConcurrencyTest {
     }
 
     /**
-     * Reproduces a race in the shipped default guard (see docs/reliability.md): in
-     * {@code scanOutput}, the preference scanner encodes (prompt, output) in one encoder call while
-     * toxicity and refusal encode the output alone, in parallel. Whichever reaches the shared memo
-     * first decides whether the output's embedding comes from a batch of one or of two, and the
-     * encoder is dynamically quantized, so scores differ from run to run (measured: 2 of 150
-     * exchanges, toxicity 0.137 vs 0.102). Enable once PreferenceScanner encodes the two texts in
-     * separate calls (or SharedTextEncoder encodes each missed text on its own).
+     * Was a race in the default guard (docs/reliability.md): the preference scanner encodes (prompt,
+     * output) in one encoder call, toxicity and refusal encode the output alone, the shared memo
+     * keeps whichever came first, and the dynamically quantized encoder gave a batch of two other
+     * numbers than a batch of one (20 of 20 exchanges differed, e.g. 0.1019 vs 0.0966). Each text
+     * now runs in ONNX runs of its own (RuntimeOptions.batchAcrossTexts off), so the order no longer
+     * matters. Here the order is fixed: sequential detectors, preference first in one guard,
+     * toxicity first in the other.
      */
     @Test
-    @Disabled("race in guard-scanners PreferenceScanner + SharedTextEncoder memo; docs/reliability.md, 'Changes needed elsewhere'")
-    void should_give_scanOutput_the_same_scores_on_two_default_guards() {
-        try (Guard a = DefaultModels.guard(); Guard b = DefaultModels.guard()) {
-            for (int i = 0; i < 150; i++) {
+    void should_score_a_text_the_same_whichever_scanner_encodes_it_first() {
+        try (DefaultModels one = DefaultModels.load(); DefaultModels two = DefaultModels.load();
+             Guard toxicityFirst = Guard.builder().parallel(false)
+                     .outputScanner(one.toxicityScanner().build()).outputScanner(one.preferenceScanner().build()).build();
+             Guard preferenceFirst = Guard.builder().parallel(false)
+                     .outputScanner(two.preferenceScanner().build()).outputScanner(two.toxicityScanner().build()).build()) {
+            for (int i = 0; i < 20; i++) {
                 String prompt = "Question " + i + ": what is the capital of country " + (i * 7) + "?";
                 String output = "The capital is city " + i + ", a lovely place with " + (i * 3) + " museums.";
-                assertThat(Workload.fingerprint(a.scanOutput(prompt, output)))
-                        .as("exchange %d", i).isEqualTo(Workload.fingerprint(b.scanOutput(prompt, output)));
+                assertThat(preferenceFirst.scanOutput(prompt, output).result("toxicity").orElseThrow().score())
+                        .as("exchange %d", i)
+                        .isEqualTo(toxicityFirst.scanOutput(prompt, output).result("toxicity").orElseThrow().score());
             }
         }
     }

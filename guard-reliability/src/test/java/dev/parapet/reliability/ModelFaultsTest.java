@@ -13,7 +13,6 @@ import dev.parapet.onnx.SequenceClassifier;
 import dev.parapet.onnx.SharedTextEncoder;
 import dev.parapet.onnx.TextEncoder;
 import dev.parapet.scanners.HeadScanner;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -186,13 +185,11 @@ class ModelFaultsTest {
 
     /**
      * A graph whose label dimension is only known at run time cannot be checked against
-     * config.json by its declared shape. Today it loads and every score is silently wrong (the
-     * logits of a 3-column output read as 2 labels: measured [0.0, 1.0] for "hello there"). The
-     * contract wants a failure at load (a probe run at build time) or at least an ERROR at the first
-     * scan. See docs/reliability.md, "Changes needed elsewhere".
+     * config.json by its declared shape. It used to load and score silently wrong (the logits of a
+     * 3-column output read as 2 labels: [0.0, 1.0] for "hello there"); now the build runs one
+     * probe window and fails naming config.json, and every run checks the columns again.
      */
     @Test
-    @Disabled("needs guard-onnx: SequenceClassifier must check the logits' columns against config.json (probe at build, check at run); docs/reliability.md")
     void should_never_score_with_logits_that_do_not_match_config() throws IOException {
         ModelSource source = classifierDir(TinyGraphs.classifierWithTokenColumns(), "{\"id2label\": {\"0\": \"ok\", \"1\": \"toxic\"}}");
         assertThatThrownBy(() -> {
@@ -230,24 +227,31 @@ class ModelFaultsTest {
                 .labels(java.util.List.of("ok", "bad")).threshold(0.5).build();
     }
 
-    /** Today: the scanner builds, and every scan fails closed with an ERROR naming the sizes. Never an exception. */
     @Test
-    void should_fail_closed_on_every_scan_when_a_head_does_not_fit_the_encoder() {
-        try (Guard guard = Guard.builder().inputScanner(HeadScanner.builder("wide", wideHead(), SharedModels.get().encoder()).build()).build()) {
-            Verdict v = guard.scanPrompt("hello");
-            ScanResult r = v.results().get(0);
-            assertThat(r.decision()).isEqualTo(Decision.ERROR);
-            assertThat(r.errorMessage()).contains("768").contains("384");
-            assertThat(v.blocked()).isTrue();
-        }
-    }
-
-    @Test
-    @Disabled("needs guard-scanners: HeadScanner/PreferenceScanner must check head.inputSize() against the encoder at build; docs/reliability.md")
     void should_reject_a_head_that_does_not_fit_the_encoder_at_build() {
         SharedTextEncoder encoder = SharedModels.get().encoder();
         assertThatThrownBy(() -> HeadScanner.builder("wide", wideHead(), encoder).build())
                 .isInstanceOf(ModelLoadException.class)
-                .hasMessageContaining("768");
+                .hasMessageContaining("head 'wide'")
+                .hasMessageContaining("768")
+                .hasMessageContaining("384");
+    }
+
+    /**
+     * Before the check at build, such a head built and every scan was an ERROR ("head 'wide' takes
+     * 768 features, got 384"). Now the build fails, takes no hold on the shared encoder, and the
+     * guards on that encoder keep working.
+     */
+    @Test
+    void should_leave_the_shared_encoder_working_after_rejecting_a_head() {
+        SharedTextEncoder encoder = SharedModels.get().encoder();
+        assertThatThrownBy(() -> HeadScanner.builder("wide", wideHead(), encoder).build()).isInstanceOf(ModelLoadException.class);
+        assertThat(encoder.isClosed()).isFalse();
+        try (Guard guard = Guard.builder().inputScanner(SharedModels.get().toxicityScanner().build()).build()) {
+            Verdict v = guard.scanPrompt("hello");
+            ScanResult r = v.results().get(0);
+            assertThat(r.decision()).isEqualTo(Decision.PASSED);
+            assertThat(v.allowed()).isTrue();
+        }
     }
 }

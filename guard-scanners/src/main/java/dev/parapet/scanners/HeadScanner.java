@@ -2,6 +2,7 @@ package dev.parapet.scanners;
 
 import dev.parapet.core.Decision;
 import dev.parapet.core.Evidence;
+import dev.parapet.core.ModelLoadException;
 import dev.parapet.core.ScanInput;
 import dev.parapet.core.ScanResult;
 import dev.parapet.core.Scanner;
@@ -45,6 +46,7 @@ public final class HeadScanner implements Scanner {
             throw new IllegalArgumentException("head '" + head.name() + "' is a " + head.task() + " head on " + head.input()
                     + "; HeadScanner needs a BINARY head on TEXT");
         }
+        checkFits(name, head, b.encoder);
         if (b.encoder.encoder().maxLength() > head.maxLength()) {
             throw new IllegalArgumentException("head '" + head.name() + "' was trained on texts of at most " + head.maxLength()
                     + " tokens but the encoder's windows are " + b.encoder.encoder().maxLength() + " tokens; use windows no longer than that");
@@ -54,6 +56,26 @@ public final class HeadScanner implements Scanner {
 
     public static Builder builder(String name, EmbeddingHead head, SharedTextEncoder encoder) {
         return new Builder(name, head, encoder);
+    }
+
+    /**
+     * Fails the build, not every scan, when {@code head} cannot read what {@code encoder} gives:
+     * the head's first layer must take the encoder's dimension times the poolings it reads (times
+     * its pair features for a {@link EmbeddingHead.Input#PAIR PAIR} head), the layout of
+     * {@link EmbeddingHead#textFeatures} and {@link EmbeddingHead#pairFeatures}.
+     */
+    static void checkFits(String scanner, EmbeddingHead head, SharedTextEncoder encoder) {
+        int dimension = encoder.encoder().dimension();
+        int poolings = head.poolings().size();
+        int pairs = head.input() == EmbeddingHead.Input.PAIR ? head.pairFeatureList().size() : 1;
+        long expected = (long) dimension * poolings * pairs;
+        if (head.inputSize() != expected) {
+            String layout = dimension + " x " + poolings + " pooling" + (poolings == 1 ? "" : "s") + " " + head.poolings()
+                    + (head.input() == EmbeddingHead.Input.PAIR ? " x " + pairs + " pair features " + head.pairFeatureList() : "");
+            throw new ModelLoadException("head '" + head.name() + "' (scanner '" + scanner + "', trained on " + head.encoderName()
+                    + ") takes " + head.inputSize() + " features but encoder " + encoder.encoder().source().modelName() + " gives "
+                    + expected + " (" + layout + "); use the encoder the head was trained on");
+        }
     }
 
     @Override
@@ -213,6 +235,15 @@ public final class HeadScanner implements Scanner {
             return this;
         }
 
+        /**
+         * The scanner, holding its own reference to the encoder.
+         *
+         * @throws dev.parapet.core.ModelLoadException if the head's input size is not the encoder's
+         *                                             dimension times the head's poolings, naming
+         *                                             the head and both sizes
+         * @throws IllegalArgumentException            if the head is of the wrong kind, or was
+         *                                             trained on shorter windows than the encoder's
+         */
         public HeadScanner build() {
             return new HeadScanner(this);
         }

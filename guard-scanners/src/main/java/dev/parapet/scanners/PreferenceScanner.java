@@ -50,6 +50,7 @@ public final class PreferenceScanner implements Scanner {
             throw new IllegalArgumentException("head '" + head.name() + "' is a " + head.task() + " head on " + head.input()
                     + "; PreferenceScanner needs a REWARD head on PAIR");
         }
+        HeadScanner.checkFits(name, head, b.encoder);
         if (b.encoder.encoder().maxLength() > head.maxLength()) {
             throw new IllegalArgumentException("head '" + head.name() + "' was trained on texts of at most " + head.maxLength()
                     + " tokens but the encoder's windows are " + b.encoder.encoder().maxLength() + " tokens; use windows no longer than that");
@@ -196,6 +197,15 @@ public final class PreferenceScanner implements Scanner {
             return this;
         }
 
+        /**
+         * The scanner, holding its own reference to the encoder.
+         *
+         * @throws dev.parapet.core.ModelLoadException if the head's input size is not the encoder's
+         *                                             dimension times the head's poolings (times its pair features), naming
+         *                                             the head and both sizes
+         * @throws IllegalArgumentException            if the head is of the wrong kind, or was
+         *                                             trained on shorter windows than the encoder's
+         */
         public PreferenceScanner build() {
             return new PreferenceScanner(this);
         }

@@ -51,6 +51,17 @@ import java.util.regex.PatternSyntaxException;
  * overflows the stack; that too becomes an ERROR result naming the pattern, not a crash. The guard's
  * failure policy decides what an ERROR means (blocked under the default fail-closed).
  *
+ * <p><b>{@code \b} on untrusted text.</b> Some constructs are quadratic even without nested
+ * repetition: next to a combining mark, Java's word boundary ({@code \b}, {@code \B}) looks back
+ * over the whole run of marks to find its base character, and does so at every position, so
+ * {@code \bpass} over a letter followed by n combining marks (zalgo text, a "mark flood") reads the
+ * text about n²/2 times; lookbehinds with a long bound re-read text at every position in the same
+ * way. The step budget stops such a run like any other: the result is an ERROR with a
+ * {@link RegexBudgetExceededException} (fail closed by default), never a hang. Patterns meant for
+ * untrusted text should avoid {@code \b} (e.g. {@code (?<![A-Za-z0-9_])} with an explicit
+ * character class reads one char back) or run after {@link TextNormalizer} as a sanitizer, which
+ * drops mark floods before later scanners see the text.
+ *
  * <h2>Results</h2>
  * Score and threshold are {@code NaN}. BLOCK: {@link Decision#FLAGGED} with one evidence per match
  * (UTF-16 offsets into the judged text, label = the pattern's name, ordered by position); the

@@ -54,18 +54,24 @@ import java.util.regex.Pattern;
  *       and Latin small capitals, become the Latin letter, in any word that also has a Latin
  *       letter, and in words made only of look-alikes unless the text has letters of those scripts
  *       that look like nothing Latin (real Russian or Greek is left alone).</li>
- *   <li>{@link Fold#LEET}: in a word that mixes letters with digits or {@code @ $ ! |}:
- *       0→o 1→i 3→e 4→a 5→s 7→t 8→b 9→g @→a $→s !→i |→l. Left alone: ordinals, decades and
- *       units ("2nd", "90s", "4k", "10kg"), model names ("mp3", "gpt4", "covid19"), a leading
- *       {@code @} (mentions), a trailing {@code !} or {@code |}, and words that are part of an
- *       e-mail address or domain.</li>
+ *   <li>{@link Fold#LEET}: 0→o 1→i 3→e 4→a 5→s 7→t 8→b 9→g @→a $→s !→i |→l. In ordinary text
+ *       only words that are clearly l33t are folded ("1d10t", "sh!t"); ordinals, decades and units ("2nd",
+ *       "90s", "4k", "10kg"), codes ("mp3", "gpt4", "covid19", "a3bfb1", "WWG1WGA"), names with a
+ *       trailing digit ("Bill5"), hashtags with a number ("StandUp4Brexit"), a leading {@code @}
+ *       (mentions), a trailing {@code !} or {@code |}, and words of an e-mail address or domain are
+ *       left alone. Once a fifth of a text's words (and at least two) are l33t, the whole text is
+ *       read as l33t: every such word is folded, and so are all-digit words of up to three chars
+ *       ("70 83" → "to be").</li>
  *   <li>{@link Fold#SPACED_LETTERS}: three or more single letters separated by the same single
- *       space, dot, hyphen, underscore or asterisk ("f u c k", "s.t.u.p.i.d") are joined. A
- *       one-letter word next to them ("a", "I") is joined too: the fold cannot tell.</li>
+ *       space, dot, hyphen, underscore or asterisk ("f u c k", "s.t.u.p.i.d") are joined. With a
+ *       {@link Builder#vocabulary vocabulary} the joined letters are split into the fewest known
+ *       words ("t h i s t i m e" → "this time", "a l o s e r" → "a loser"); without one, a
+ *       one-letter word next to them is joined too.</li>
  *   <li>{@link Fold#REPEATS}: three or more of the same letter become one ("stuuupid",
- *       "fuuuck"), unless the whole word is that letter ("www", "zzz", "III"). English has no
- *       tripled letters, so plain text is untouched; a stretched doubled letter loses its double
- *       ("coooool" → "col").</li>
+ *       "fuuuck"), unless the whole word is that letter ("www", "zzz", "III") or it is a capital
+ *       run after a lower-case letter ("...villeKKK"). English has no tripled letters, so plain text
+ *       is untouched. With a vocabulary, a run keeps two letters where that makes a known word
+ *       ("suppppport" → "support"); without one, "coooool" becomes "col".</li>
  * </ol>
  *
  * <h2>As a scanner</h2>

@@ -2,11 +2,13 @@ package dev.parapet.scanners;
 
 import dev.parapet.core.Decision;
 import dev.parapet.core.Guard;
+import dev.parapet.core.ModelLoadException;
 import dev.parapet.core.ScanInput;
 import dev.parapet.core.ScanResult;
 import dev.parapet.core.Stage;
 import dev.parapet.core.Verdict;
 import dev.parapet.onnx.EmbeddingHead;
+import dev.parapet.onnx.Pooling;
 import dev.parapet.onnx.SharedTextEncoder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -130,6 +132,33 @@ class HeadScannerTest {
                 .maxLength(256).build())) {
             assertThatThrownBy(() -> HeadScanner.builder("x", toxicity, wide).build()).hasMessageContaining("at most 128 tokens");
         }
+    }
+
+    @Test
+    void should_reject_a_head_whose_input_size_does_not_fit_the_encoder_at_build() {
+        int dim = encoder.encoder().dimension();
+        // reads two poolings, so it needs 2 x dim features; its layer takes dim
+        EmbeddingHead twoPoolings = EmbeddingHead.builder("two-poolings").encoder("all-minilm-l6-v2-q", "test", TestHeads.MAX_LENGTH)
+                .poolings(List.of(Pooling.MEAN, Pooling.CLS))
+                .layer(new EmbeddingHead.Dense(dim, 1, new float[dim], new float[1], EmbeddingHead.Activation.NONE))
+                .labels(List.of("ok", "bad")).build();
+        assertThatThrownBy(() -> HeadScanner.builder("x", twoPoolings, encoder).build())
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("'two-poolings'")
+                .hasMessageContaining("takes " + dim + " features")
+                .hasMessageContaining("gives " + (2 * dim));
+        // a pair head reads dim x poolings x pair features: three features need 3 x dim, the layer takes 2 x dim
+        float[] w = new float[2 * dim];
+        EmbeddingHead threeFeatures = EmbeddingHead.builder("three-features").task(EmbeddingHead.Task.REWARD).input(EmbeddingHead.Input.PAIR)
+                .encoder("all-minilm-l6-v2-q", "test", TestHeads.MAX_LENGTH).poolings(List.of(Pooling.MEAN))
+                .pairFeatures(List.of(EmbeddingHead.PairFeature.PROMPT, EmbeddingHead.PairFeature.RESPONSE, EmbeddingHead.PairFeature.PRODUCT))
+                .layer(new EmbeddingHead.Dense(w.length, 1, w, new float[1], EmbeddingHead.Activation.NONE))
+                .labels(List.of("rejected", "chosen")).build();
+        assertThatThrownBy(() -> PreferenceScanner.builder("x", threeFeatures, encoder).build())
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("'three-features'")
+                .hasMessageContaining("takes " + (2 * dim) + " features")
+                .hasMessageContaining("gives " + (3 * dim));
     }
 
     @Test

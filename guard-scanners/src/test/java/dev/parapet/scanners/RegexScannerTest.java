@@ -131,6 +131,24 @@ class RegexScannerTest {
     }
 
     @Test
+    void should_stop_a_word_boundary_on_a_mark_flood_and_pass_it_without_one_or_after_the_normalizer() {
+        // Java's \b looks back over a whole run of combining marks at every position: quadratic
+        String flood = "pass" + "\u0301".repeat(20_000) + " word";
+        ScanResult boundary = RegexScanner.builder().pattern("password", "(?i)\\bpass(?:word|wd)?\\s*[:=]\\s*\\S+").build()
+                .scan(ScanInput.prompt(flood));
+        assertThat(boundary.decision()).isEqualTo(Decision.ERROR);
+        assertThat(boundary.error()).isInstanceOf(RegexBudgetExceededException.class);
+
+        RegexScanner lookbehind = RegexScanner.builder().pattern("password", "(?i)(?<![A-Za-z0-9_])pass(?:word|wd)?\\s*[:=]\\s*\\S+").build();
+        assertThat(lookbehind.scan(ScanInput.prompt(flood)).decision()).isEqualTo(Decision.PASSED);
+
+        String normalized = TextNormalizer.builder().build().scan(ScanInput.prompt(flood)).sanitizedText();
+        ScanResult afterNormalizer = RegexScanner.builder().pattern("password", "(?i)\\bpass(?:word|wd)?\\s*[:=]\\s*\\S+").build()
+                .scan(ScanInput.prompt(normalized));
+        assertThat(afterNormalizer.decision()).isEqualTo(Decision.PASSED);
+    }
+
+    @Test
     void should_turn_a_stack_overflow_into_an_error_naming_the_pattern() {
         RegexScanner scanner = RegexScanner.builder().pattern("alternation", "(a|b)*c").build();
 

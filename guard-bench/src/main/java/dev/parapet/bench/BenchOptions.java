@@ -19,7 +19,7 @@ final class BenchOptions {
      * calling thread: the token budget of the first guard-onnx (8,192), and no split by padding nor
      * parallel runs in versions that have them.
      */
-    static final String ONE_RUN_PER_CALL = "maxBatchTokens=8192;maxPaddingFraction?=inf;parallelRuns?=1";
+    static final String ONE_RUN_PER_CALL = "maxBatchTokens=8192;maxPaddingFraction?=inf;parallelRuns?=1;batchAcrossTexts?=true";
 
     private BenchOptions() {
     }

@@ -41,18 +41,7 @@ final class DetectorTask implements Runnable {
      * early would let {@link Guard#close()} close a scanner that a pool thread is still running.
      */
     void awaitDone() {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                done.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Latches.awaitUninterruptibly(done);
     }
 
     Throwable fatal() {

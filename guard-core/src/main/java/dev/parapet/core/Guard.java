@@ -90,6 +90,10 @@ public final class Guard implements AutoCloseable {
     private final InputLimits limits;
     private final FailurePolicy failurePolicy;
     private final boolean failFast;
+    private final boolean prefetch;
+    private final java.time.Duration scannerTimeout;
+    /** Where the prompt scanners' {@link Scanner#prefetch} hints run; null: no prefetch. */
+    private final Executor prefetchExecutor;
     private final boolean parallel;
     private final StageRunner promptRunner;
     private final StageRunner outputRunner;
@@ -109,6 +113,8 @@ public final class Guard implements AutoCloseable {
         this.limits = b.limits;
         this.failurePolicy = b.failurePolicy;
         this.failFast = b.failFast;
+        this.prefetch = b.prefetch;
+        this.scannerTimeout = b.scannerTimeout;
         this.parallel = b.parallel;
 
         int mostDetectors = Math.max(detectorCount(in), detectorCount(out));
@@ -126,6 +132,7 @@ public final class Guard implements AutoCloseable {
             }
         }
         this.ownExecutor = own;
+        this.prefetchExecutor = executor;
         this.promptRunner = new StageRunner(Stage.PROMPT, in, failurePolicy, failFast, executor, b.scannerTimeout);
         this.outputRunner = new StageRunner(Stage.OUTPUT, out, failurePolicy, failFast, executor, b.scannerTimeout);
         log.debug("built {}", this);
@@ -265,6 +272,9 @@ public final class Guard implements AutoCloseable {
             for (PendingVerdict item : items) {
                 item.applyLimits(limits);
             }
+            if (prefetch && !failFast && !batch && items.size() == 1) {
+                prefetch(items.get(0));
+            }
             promptRunner.run(withStage(items, Stage.PROMPT), batch);
             outputRunner.run(withStage(items, Stage.OUTPUT), batch);
         } finally {
@@ -281,6 +291,70 @@ public final class Guard implements AutoCloseable {
             }
         }
         return verdicts;
+    }
+
+    /**
+     * Hands each scanner the input it is about to judge ({@link Scanner#prefetch}): the prompt
+     * scanners' hints on a helper thread, the output scanners' on the caller, so shared work on the
+     * two texts (an encoder's cache) proceeds on two cores. Only when both stages run, both texts
+     * are within limits and not blank, and the guard has an executor; the caller runs the prompt
+     * hints itself if no helper has taken them by the time it is done, so a busy executor cannot
+     * stall a scan. Failures are ignored: the stages then do the work and report any error.
+     */
+    private void prefetch(PendingVerdict item) {
+        String prompt = item.promptForPrefetch();
+        String output = item.outputForPrefetch();
+        if (prefetchExecutor == null || prompt == null || output == null || prompt.isBlank() || output.isBlank()) {
+            return;
+        }
+        ScanInput promptInput = ScanInput.prompt(prompt);
+        ScanInput outputInput = ScanInput.output(prompt, output);
+        java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        Runnable promptHints = () -> {
+            if (taken.compareAndSet(false, true)) {
+                try {
+                    hint(inputScanners, promptInput);
+                } finally {
+                    done.countDown();
+                }
+            }
+        };
+        try {
+            prefetchExecutor.execute(promptHints);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // run below on this thread
+        }
+        hint(outputScanners, outputInput);
+        promptHints.run();
+        Latches.awaitUninterruptibly(done);
+    }
+
+    private void hint(List<Scanner> scanners, ScanInput input) {
+        for (Scanner s : scanners) {
+            if (s.isSanitizer()) {
+                return; // sanitizers run first and may change what the detectors judge
+            }
+        }
+        if (scannerTimeout != null) {
+            ScanDeadline.enter(scannerTimeout);
+        }
+        try {
+            for (Scanner s : scanners) {
+                try {
+                    s.prefetch(input);
+                } catch (RuntimeException e) {
+                    log.debug("prefetch of scanner '{}' failed; its stage will do the work", s.name(), e);
+                }
+                if (scannerTimeout != null && ScanDeadline.remainingNanos() <= 0) {
+                    return;
+                }
+            }
+        } finally {
+            if (scannerTimeout != null) {
+                ScanDeadline.exit();
+            }
+        }
     }
 
     private static List<PendingVerdict> withStage(List<PendingVerdict> items, Stage stage) {
@@ -403,6 +477,7 @@ public final class Guard implements AutoCloseable {
         private Executor executor;
         private boolean parallel = true;
         private java.time.Duration scannerTimeout;
+        private boolean prefetch = true;
 
         private Builder() {
         }
@@ -475,6 +550,18 @@ public final class Guard implements AutoCloseable {
                 throw new IllegalArgumentException("scannerTimeout must be positive, got " + timeout);
             }
             this.scannerTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Whether {@link Guard#scan(String, String)} first hands both texts to every scanner's
+         * {@link Scanner#prefetch} (default true): the default model scanners then encode the prompt
+         * and the output in one call on two cores instead of one after the other, so a call costs
+         * about one encoder pass over both (docs/benchmarks.md). Not done with {@code failFast},
+         * where a blocked prompt may make the output's work unnecessary.
+         */
+        public Builder prefetch(boolean prefetch) {
+            this.prefetch = prefetch;
             return this;
         }
 

@@ -45,6 +45,16 @@ final class PendingVerdict {
      * context, so an over-long prompt keeps them from running as well; a call without a prompt stage
      * reports that under the output stage, since that is the stage it stopped.
      */
+    /** The prompt when both stages run and it is within limits (for Scanner.prefetch); else null. */
+    String promptForPrefetch() {
+        return runsPrompt && runsOutput && promptWithinLimits ? prompt : null;
+    }
+
+    /** The output when both stages run and it is within limits (for Scanner.prefetch); else null. */
+    String outputForPrefetch() {
+        return runsPrompt && runsOutput && outputWithinLimits ? output : null;
+    }
+
     void applyLimits(InputLimits limits) {
         if (runsPrompt) {
             String message = limits.checkPrompt(prompt);

@@ -40,6 +40,19 @@ public interface Scanner extends AutoCloseable {
         return results;
     }
 
+    /**
+     * A hint from {@link Guard#scan(String, String)}, before its stages run, that this scanner will
+     * judge {@code input} (a prompt-stage input for prompt scanners, an output-stage one for output
+     * scanners). A scanner that can start shared work early may do it here: the default model
+     * scanners put the text into their shared encoder's cache, and since the guard gives the prompt
+     * scanners' hints to another thread than the output scanners', the prompt and the output are
+     * encoded on two cores at once instead of one after the other. It must not produce results; the
+     * guard ignores what it throws (the stage then does the work). Runs under the guard's scanner
+     * budget, if any. Default: nothing.
+     */
+    default void prefetch(ScanInput input) {
+    }
+
     /** Releases native resources. Idempotent; scans after close fail with {@link IllegalStateException}. */
     @Override
     default void close() {

@@ -95,6 +95,19 @@ public final class HeadScanner implements Scanner {
         return matchMode;
     }
 
+    /**
+     * Puts the text this scanner will judge into the shared encoder's cache, so that the guard can
+     * have the prompt and the output encoded on two threads at once (see {@link Scanner#prefetch}).
+     * Only in {@link MatchMode#WINDOWS} and for texts the cache keeps.
+     */
+    @Override
+    public void prefetch(ScanInput input) {
+        String text = input.text();
+        if (matchMode == MatchMode.WINDOWS && !closed.get() && !text.isBlank() && text.length() <= SharedTextEncoder.MAX_MEMO_CHARS) {
+            encoder.encode(text);
+        }
+    }
+
     @Override
     public ScanResult scan(ScanInput input) {
         Objects.requireNonNull(input, "input");

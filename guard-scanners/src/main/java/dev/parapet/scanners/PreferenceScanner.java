@@ -99,6 +99,23 @@ public final class PreferenceScanner implements Scanner {
         return ranked;
     }
 
+    /** Puts the output (and the prompt) into the shared encoder's cache ahead of the stage; see {@link Scanner#prefetch}. */
+    @Override
+    public void prefetch(ScanInput input) {
+        if (input.stage() != Stage.OUTPUT || closed.get()) {
+            return;
+        }
+        List<String> texts = new ArrayList<>(2);
+        for (String t : new String[]{input.output(), input.prompt()}) {
+            if (!t.isBlank() && t.length() <= SharedTextEncoder.MAX_MEMO_CHARS) {
+                texts.add(t);
+            }
+        }
+        if (!texts.isEmpty()) {
+            encoder.encode(texts);
+        }
+    }
+
     @Override
     public ScanResult scan(ScanInput input) {
         Objects.requireNonNull(input, "input");

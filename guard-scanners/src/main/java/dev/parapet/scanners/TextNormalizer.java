@@ -1153,6 +1153,13 @@ public final class TextNormalizer implements Scanner {
         }
 
         @Override
+        public void prefetch(ScanInput in) {
+            String prompt = normalizer.normalize(in.prompt()).text();
+            detector.prefetch(in.stage() == Stage.PROMPT ? ScanInput.prompt(prompt)
+                    : ScanInput.output(prompt, normalizer.normalize(in.output()).text()));
+        }
+
+        @Override
         public List<ScanResult> scanAll(List<ScanInput> inputs) {
             Objects.requireNonNull(inputs, "inputs");
             List<ScanInput> normalized = new ArrayList<>(inputs.size());

@@ -19,7 +19,7 @@ public final class BinaryHeadTrainer {
 
     /** Training settings; immutable, {@code with...} methods return copies. */
     public record Options(List<HeadModel> grid, double validationFraction, long seed, int threads, double precisionTarget,
-                          boolean classWeights, PrintStream log) {
+                          boolean classWeights, PrintStream log, boolean macroF1Threshold) {
         public Options {
             grid = List.copyOf(grid);
             if (grid.isEmpty()) {
@@ -33,28 +33,38 @@ public final class BinaryHeadTrainer {
             }
         }
 
+        public Options(List<HeadModel> grid, double validationFraction, long seed, int threads, double precisionTarget,
+                       boolean classWeights, PrintStream log) {
+            this(grid, validationFraction, seed, threads, precisionTarget, classWeights, log, false);
+        }
+
+        /** Threshold at the highest validation macro-F1 (both classes) instead of the flagged class's F1. */
+        public Options withMacroF1Threshold(boolean m) {
+            return new Options(grid, validationFraction, seed, threads, precisionTarget, classWeights, log, m);
+        }
+
         public static Options defaults(List<HeadModel> grid) {
             return new Options(grid, 0.15, 13, 2, Double.NaN, true, null);
         }
 
         public Options withSeed(long s) {
-            return new Options(grid, validationFraction, s, threads, precisionTarget, classWeights, log);
+            return new Options(grid, validationFraction, s, threads, precisionTarget, classWeights, log, macroF1Threshold);
         }
 
         public Options withLog(PrintStream l) {
-            return new Options(grid, validationFraction, seed, threads, precisionTarget, classWeights, l);
+            return new Options(grid, validationFraction, seed, threads, precisionTarget, classWeights, l, macroF1Threshold);
         }
 
         public Options withPrecisionTarget(double target) {
-            return new Options(grid, validationFraction, seed, threads, target, classWeights, log);
+            return new Options(grid, validationFraction, seed, threads, target, classWeights, log, macroF1Threshold);
         }
 
         public Options withGrid(List<HeadModel> g) {
-            return new Options(g, validationFraction, seed, threads, precisionTarget, classWeights, log);
+            return new Options(g, validationFraction, seed, threads, precisionTarget, classWeights, log, macroF1Threshold);
         }
 
         public Options withClassWeights(boolean c) {
-            return new Options(grid, validationFraction, seed, threads, precisionTarget, c, log);
+            return new Options(grid, validationFraction, seed, threads, precisionTarget, c, log, macroF1Threshold);
         }
     }
 
@@ -72,6 +82,9 @@ public final class BinaryHeadTrainer {
         private final List<Candidate> candidates;
         private final int fitRows;
         private final int validationRows;
+        private int[] validationIndex = new int[0];
+        private double[] validationProbabilities = new double[0];
+        private int[] validationLabels = new int[0];
 
         Fitted(Network network, Standardizer standardizer, Calibration calibration, double threshold, HeadModel model,
                List<Candidate> candidates, int fitRows, int validationRows) {
@@ -109,6 +122,21 @@ public final class BinaryHeadTrainer {
             return validationRows;
         }
 
+        /** Indices (into the training rows) of the validation split, aligned with {@link #validationProbabilities()}. */
+        public int[] validationIndex() {
+            return validationIndex.clone();
+        }
+
+        /** Labels of the validation rows. */
+        public int[] validationLabels() {
+            return validationLabels.clone();
+        }
+
+        /** Calibrated probabilities of the validation rows, as the threshold was chosen on them. */
+        public double[] validationProbabilities() {
+            return validationProbabilities.clone();
+        }
+
         /** Dense layers with standardisation folded into the first one. */
         public List<EmbeddingHead.Dense> layers() {
             return network.toDense(standardizer);
@@ -127,6 +155,24 @@ public final class BinaryHeadTrainer {
     }
 
     private BinaryHeadTrainer() {
+    }
+
+    /**
+     * Class weights balanced within each group (e.g. each data source): row weight {@code n_g / (2 n_{g,y})}, so every
+     * source keeps its share of the total weight but its two labels weigh the same. A source whose rows are mostly one
+     * label then cannot teach the head its style as a label shortcut. {@code groups == null}: {@link #classWeights(int[], boolean)}.
+     */
+    static double[] groupBalancedWeights(int[] y, int[] groups) {
+        java.util.Map<Integer, int[]> counts = new java.util.HashMap<>();
+        for (int i = 0; i < y.length; i++) {
+            counts.computeIfAbsent(groups[i], k -> new int[2])[y[i]]++;
+        }
+        double[] c = new double[y.length];
+        for (int i = 0; i < y.length; i++) {
+            int[] n = counts.get(groups[i]);
+            c[i] = (n[0] + n[1]) / (2.0 * Math.max(1, n[y[i]]));
+        }
+        return c;
     }
 
     /** Balanced class weights {@code n / (2 n_y)}, or 1 everywhere. */
@@ -156,6 +202,15 @@ public final class BinaryHeadTrainer {
      * source is in the validation split, which stays un-augmented.
      */
     public static Fitted fit(float[][] x, int[] y, int[] source, Options o) {
+        return fit(x, y, source, null, o);
+    }
+
+    /**
+     * As {@link #fit(float[][], int[], int[], Options)} with {@code groups[i]} the data source of row {@code i}: the
+     * fit rows' class weights are balanced within each source ({@link #groupBalancedWeights}); {@code null} for the
+     * usual balanced weights over all rows.
+     */
+    public static Fitted fit(float[][] x, int[] y, int[] source, int[] groups, Options o) {
         Objects.requireNonNull(x, "x");
         if (x.length != y.length) {
             throw new IllegalArgumentException(x.length + " rows but " + y.length + " labels");
@@ -169,7 +224,8 @@ public final class BinaryHeadTrainer {
         Standardizer std = Standardizer.fit(xFit);
         float[][] sFit = std.apply(xFit);
         float[][] sVal = std.apply(xVal);
-        double[] cFit = classWeights(yFit, o.classWeights());
+        double[] cFit = groups == null || !o.classWeights() ? classWeights(yFit, o.classWeights())
+                : groupBalancedWeights(yFit, Splits.ints(groups, split[0]));
 
         GridSearch.Result<Candidate> selected = GridSearch.select(o.grid(), o.log(), "val AP %.4f  ROC-AUC %.4f", true,
                 m -> fitOne(m, sFit, yFit, cFit, o),
@@ -188,9 +244,13 @@ public final class BinaryHeadTrainer {
             // the head computes the same in float layers then double calibration
             pVal[i] = cal.apply(zVal[i]);
         }
-        double threshold = Double.isNaN(o.precisionTarget()) ? Thresholds.maxF1(pVal, yVal)
-                : Thresholds.forPrecision(pVal, yVal, o.precisionTarget());
-        return new Fitted(best, std, cal, threshold, bestModel, candidates, xFit.length, xVal.length);
+        double threshold = !Double.isNaN(o.precisionTarget()) ? Thresholds.forPrecision(pVal, yVal, o.precisionTarget())
+                : o.macroF1Threshold() ? Thresholds.maxMacroF1(pVal, yVal) : Thresholds.maxF1(pVal, yVal);
+        Fitted f = new Fitted(best, std, cal, threshold, bestModel, candidates, xFit.length, xVal.length);
+        f.validationIndex = split[1].clone();
+        f.validationProbabilities = pVal;
+        f.validationLabels = yVal.clone();
+        return f;
     }
 
     static Network fitOne(HeadModel m, float[][] sFit, int[] yFit, double[] cFit, Options o) {
@@ -203,9 +263,14 @@ public final class BinaryHeadTrainer {
         }
         // early stopping watches a split of the fit rows, so the validation split stays unseen until selection
         int[][] inner = Splits.stratified(yFit, 0.1, o.seed() + 1);
-        return MlpTrainer.fitBinary(Splits.rows(sFit, inner[0]), Splits.ints(yFit, inner[0]), Splits.doubles(cFit, inner[0]),
-                Splits.rows(sFit, inner[1]), Splits.ints(yFit, inner[1]), Splits.doubles(cFit, inner[1]),
-                m.settings(o.seed(), o.threads()));
+        List<Network> members = new java.util.ArrayList<>();
+        for (int k = 0; k < m.members(); k++) {
+            // member k: its own initialisation and batch order (seed + 1000 k); member 0 is the single model's fit
+            members.add(MlpTrainer.fitBinary(Splits.rows(sFit, inner[0]), Splits.ints(yFit, inner[0]), Splits.doubles(cFit, inner[0]),
+                    Splits.rows(sFit, inner[1]), Splits.ints(yFit, inner[1]), Splits.doubles(cFit, inner[1]),
+                    m.settings(o.seed() + 1000L * k, o.threads())));
+        }
+        return Network.average(members);
     }
 
     /** The candidates as a small table for logs and reports. */

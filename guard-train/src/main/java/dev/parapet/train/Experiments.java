@@ -47,6 +47,7 @@ public final class Experiments {
         try (Workbench wb = new Workbench(data, cache, enc, maxLength, 2, log)) {
             switch (cmd) {
                 case "binary" -> line = binary(wb, a, seed, cache, log);
+                case "refusal-lab" -> line = refusalLab(wb, a, seed, log);
                 case "preference" -> line = preference(wb, a, seed, log);
                 case "throughput" -> line = throughput(wb, Integer.parseInt(a.getOrDefault("n", "2000")));
                 default -> throw new IllegalArgumentException("usage: Experiments binary|preference|throughput [--options]");
@@ -73,6 +74,14 @@ public final class Experiments {
                 windows ? " windows" : a.containsKey("first-window") ? " first-window" : "", a.containsKey("augment") ? " augmented" + (a.containsKey("borrow") ? "+borrowed" : "") : "");
         if (!a.containsKey("lexical") && !a.containsKey("also-encoder")) {
             Tasks.BinaryRecipe r = new Tasks.BinaryRecipe(fs, grid, windows, Double.NaN, a.containsKey("augment"), a.containsKey("borrow"), a.containsKey("first-window"));
+            if (a.containsKey("source-balanced")) {
+                r = r.sourceBalancing();
+                prefix += " source-balanced";
+            }
+            if (a.containsKey("macro-threshold")) {
+                r = r.macroF1Thresholding();
+                prefix += " macro-F1-threshold";
+            }
             Tasks.BinaryResult res = task.equals("toxicity") ? Tasks.toxicity(wb, r, seed, log) : Tasks.refusal(wb, r, seed, log);
             log.println(res.dev().report());
             if (a.containsKey("dump")) {
@@ -80,7 +89,8 @@ public final class Experiments {
             }
             return String.format(Locale.ROOT, "%s -> chose %s thr %.3f | dev macroF1 %.4f flaggedF1 %.4f ROC %.4f PR %.4f | pooled-eval macroF1 %.4f flaggedF1 %.4f%s",
                     prefix, res.fitted().model(), res.head().threshold(), res.dev().macroF1(), res.dev().flaggedF1(), res.dev().rocAuc(),
-                    res.dev().averagePrecision(), res.devPooled().macroF1(), res.devPooled().flaggedF1(), subsets(wb, task, res.dev()));
+                    res.dev().averagePrecision(), res.devPooled().macroF1(), res.devPooled().flaggedF1(), subsets(wb, task, res.dev()))
+                    + (task.equals("toxicity") && !windows ? validationBySource(wb, res.fitted()) : "") + macroThreshold(res.fitted(), res.dev());
         }
         // extra feature blocks that the head format cannot express: whole-text pooled rows, evaluated the same way
         List<LabelledText> train = task.equals("toxicity") ? wb.toxicity("train") : wb.refusal("train");
@@ -116,6 +126,147 @@ public final class Experiments {
         log.println(ev.report());
         return String.format(Locale.ROOT, "%s (%d features) -> chose %s thr %.3f | pooled-eval macroF1 %.4f flaggedF1 %.4f ROC %.4f PR %.4f",
                 prefix, n, f.model(), f.threshold(), ev.macroF1(), ev.flaggedF1(), ev.rocAuc(), ev.averagePrecision());
+    }
+
+    /**
+     * Refusal training-data designs on the cached embeddings (no new encoder pass): which
+     * {@link RefusalAugmentation} copies to keep ({@code --keep all|orig|plain|plain-refusal|no-swap-compliance}),
+     * whether borrowed preference turns join the split or only the fit rows ({@code --borrow none|fit|split}),
+     * and optionally {@link Lexical} signals beside the embedding ({@code --lexical}, measured only: not in the head format).
+     */
+    static String refusalLab(Workbench wb, Map<String, String> a, long seed, PrintStream log) {
+        FeatureSpec fs = features(a.getOrDefault("features", "cls,mean,max:l2"));
+        List<HeadModel> grid = grid(a.getOrDefault("grid", "lr:1"));
+        String keep = a.getOrDefault("keep", "all");
+        String borrow = a.getOrDefault("borrow", "split");
+        List<LabelledText> train = wb.refusal("train");
+        int n = train.size();
+        List<RefusalAugmentation.Row> rows = RefusalAugmentation.augment(train, seed);
+        List<TextEmbedding> augE = wb.embedTexts(rows.stream().map(RefusalAugmentation.Row::row).toList(), "refusal-train-augmented-" + seed);
+        List<LabelledText> all = new ArrayList<>();
+        List<Integer> source = new ArrayList<>();
+        List<TextEmbedding> emb = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            boolean copy = i >= n;
+            boolean swapped = copy && (i - n) % 2 == 1; // copies come in (opening removed, opening swapped) pairs
+            int label = rows.get(i).row().label();
+            boolean take = !copy || switch (keep) {
+                case "all" -> true;
+                case "orig" -> false;
+                case "plain" -> !swapped;
+                case "plain-refusal" -> !swapped && label == 1;
+                case "no-swap-compliance" -> !(swapped && label == 0);
+                default -> throw new IllegalArgumentException("--keep " + keep);
+            };
+            if (take) {
+                // originals keep their own index; copies point at their source's position in the kept list (originals come first)
+                source.add(copy ? rows.get(i).source() : all.size());
+                all.add(rows.get(i).row());
+                emb.add(augE.get(i));
+            }
+        }
+        if (!borrow.equals("none")) {
+            List<PreferencePair> hh = wb.preference("train");
+            Workbench.PairEmbeddings hhE = wb.embedPairs(hh, "preference-train");
+            for (int i = 0; i < hh.size(); i++) {
+                for (int k = 0; k < 2; k++) {
+                    String text = k == 0 ? hh.get(i).chosen() : hh.get(i).rejected();
+                    int label = RefusalAugmentation.weakLabel(text);
+                    if (label >= 0) {
+                        source.add(borrow.equals("split") ? all.size() : -1);
+                        all.add(new LabelledText(hh.get(i).prompt(), text, label));
+                        emb.add(k == 0 ? hhE.chosen().get(i) : hhE.rejected().get(i));
+                    }
+                }
+            }
+        }
+        int[] src = source.stream().mapToInt(Integer::intValue).toArray();
+        List<LabelledText> dev = wb.refusal("dev");
+        List<TextEmbedding> devE = wb.embedTexts(dev, "refusal-dev");
+        String prefix = String.format(Locale.ROOT, "refusal-lab %s L=%d %s %s keep=%s borrow=%s%s rows=%d", wb.encoder().name(), wb.maxLength(), fs,
+                a.getOrDefault("grid", "lr:1"), keep, borrow, a.containsKey("lexical") ? " +lexical" : "", all.size());
+        if (!a.containsKey("lexical")) {
+            Tasks.BinaryRecipe r = new Tasks.BinaryRecipe(fs, grid);
+            Tasks.BinaryResult res = Tasks.binary(wb, "refusal", Tasks.REFUSAL_LABELS, all, src, emb, dev, devE, r, seed, log);
+            log.println(res.dev().report());
+            if (a.containsKey("dump")) {
+                dump(Path.of(a.get("dump")), dev, res.dev());
+            }
+            if (a.containsKey("out")) {
+                try {
+                    Path out = Path.of(a.get("out"));
+                    Files.createDirectories(out.toAbsolutePath().getParent());
+                    try (java.io.OutputStream os = Files.newOutputStream(out)) {
+                        res.head().write(os);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return String.format(Locale.ROOT, "%s -> chose %s thr %.3f | dev macroF1 %.4f flaggedF1 %.4f ROC %.4f PR %.4f | pooled-eval flaggedF1 %.4f%s",
+                    prefix, res.fitted().model(), res.head().threshold(), res.dev().macroF1(), res.dev().flaggedF1(), res.dev().rocAuc(),
+                    res.dev().averagePrecision(), res.devPooled().flaggedF1(), subsets(wb, "refusal", res.dev()));
+        }
+        float[][] x = concat(fs.textRows(emb), lexical(all));
+        float[][] xDev = concat(fs.textRows(devE), lexical(dev));
+        BinaryHeadTrainer.Fitted f = BinaryHeadTrainer.fit(x, Workbench.labels(all), src,
+                BinaryHeadTrainer.Options.defaults(grid).withSeed(seed).withLog(log));
+        EmbeddingHead.Builder b = EmbeddingHead.builder("probe").encoder("probe", "0", 512)
+                .poolings(List.of(Pooling.MEAN)).calibration(f.calibration().a(), f.calibration().b())
+                .labels(Tasks.REFUSAL_LABELS).threshold(f.threshold());
+        f.layers().forEach(b::layer);
+        EmbeddingHead h = b.build();
+        double[] p = new double[xDev.length];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = h.probability(xDev[i]);
+        }
+        Evaluation ev = Evaluation.of(h.labels(), p, Workbench.labels(dev), f.threshold());
+        log.println(ev.report());
+        return String.format(Locale.ROOT, "%s -> chose %s thr %.3f | pooled-eval macroF1 %.4f flaggedF1 %.4f ROC %.4f PR %.4f%s",
+                prefix, f.model(), f.threshold(), ev.macroF1(), ev.flaggedF1(), ev.rocAuc(), ev.averagePrecision(), subsets(wb, "refusal", ev));
+    }
+
+    /** Toxicity validation split (from train) per source, at the chosen threshold: what selection could look at. */
+    static String validationBySource(Workbench wb, BinaryHeadTrainer.Fitted f) {
+        List<String> src = Jsonl.readOptionalField(wb.file("toxicity", "train"), "source");
+        int[] yAll = Workbench.labels(wb.toxicity("train"));
+        int[] idx = f.validationIndex();
+        double[] p = f.validationProbabilities();
+        int[] y = new int[idx.length];
+        List<String> key = new ArrayList<>();
+        for (int i = 0; i < idx.length; i++) {
+            y[i] = yAll[idx[i]];
+            key.add(src.get(idx[i]));
+        }
+        Evaluation all = Evaluation.of(List.of("0", "1"), p, y, f.threshold());
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, " || validation n=%d macroF1 %.4f flaggedF1 %.4f ROC %.4f",
+                idx.length, all.macroF1(), all.flaggedF1(), all.rocAuc()));
+        Map<String, List<Integer>> parts = new java.util.TreeMap<>();
+        for (int i = 0; i < key.size(); i++) {
+            parts.computeIfAbsent(key.get(i), k -> new ArrayList<>()).add(i);
+        }
+        double meanMacro = 0;
+        for (Map.Entry<String, List<Integer>> e : parts.entrySet()) {
+            int[] ii = e.getValue().stream().mapToInt(Integer::intValue).toArray();
+            double[] pp = new double[ii.length];
+            int[] yy = new int[ii.length];
+            for (int i = 0; i < ii.length; i++) {
+                pp[i] = p[ii[i]];
+                yy[i] = y[ii[i]];
+            }
+            Evaluation sub = Evaluation.of(List.of("0", "1"), pp, yy, f.threshold());
+            meanMacro += sub.macroF1() / parts.size();
+            sb.append(String.format(Locale.ROOT, " | val %s n=%d macroF1 %.4f ROC %.4f", e.getKey(), ii.length, sub.macroF1(), sub.rocAuc()));
+        }
+        sb.append(String.format(Locale.ROOT, " | val mean-over-sources macroF1 %.4f", meanMacro));
+        return sb.toString();
+    }
+
+    /** Dev at the threshold of highest validation macro-F1 instead of the flagged-class rule (no refit). */
+    static String macroThreshold(BinaryHeadTrainer.Fitted f, Evaluation dev) {
+        double thr = Thresholds.maxMacroF1(f.validationProbabilities(), f.validationLabels());
+        Evaluation ev = Evaluation.of(List.of("0", "1"), dev.probabilities(), dev.labels(), thr);
+        return String.format(Locale.ROOT, " || val-macro-F1 threshold %.3f: dev macroF1 %.4f flaggedF1 %.4f", thr, ev.macroF1(), ev.flaggedF1());
     }
 
     static List<LabelledText> dev(Workbench wb, String task) {
@@ -246,7 +397,8 @@ public final class Experiments {
             switch (f[0]) {
                 case "lr" -> out.add(HeadModel.linear(Double.parseDouble(f[1])));
                 case "mlp" -> out.add(HeadModel.mlp(Integer.parseInt(f[1]), Double.parseDouble(f[2])));
-                default -> throw new IllegalArgumentException("grid item '" + item + "': expected lr:L2 or mlp:HIDDEN:DECAY");
+                case "ens" -> out.add(HeadModel.ensemble(Integer.parseInt(f[1]), Integer.parseInt(f[2]), Double.parseDouble(f[3])));
+                default -> throw new IllegalArgumentException("grid item '" + item + "': expected lr:L2, mlp:HIDDEN:DECAY or ens:MEMBERS:HIDDEN:DECAY");
             }
         }
         return out;

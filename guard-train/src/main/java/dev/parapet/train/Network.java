@@ -96,6 +96,46 @@ final class Network {
         return out;
     }
 
+    /**
+     * One network whose output is the mean of the outputs of {@code members}, each a one-hidden-layer
+     * net on the same input: the hidden layers side by side, the output weights divided by their number.
+     */
+    static Network average(List<Network> members) {
+        int k = members.size();
+        if (k == 1) {
+            return members.get(0);
+        }
+        Layer h0 = members.get(0).layers.get(0);
+        int in = h0.in();
+        int hidden = 0;
+        for (Network n : members) {
+            if (n.layers.size() != 2 || n.layers.get(0).in() != in || n.layers.get(1).out() != 1) {
+                throw new IllegalArgumentException("average needs one-hidden-layer networks with one output on one input");
+            }
+            hidden += n.layers.get(0).out();
+        }
+        float[] wt = new float[in * hidden];
+        float[] b = new float[hidden];
+        float[] wo = new float[hidden];
+        float bo = 0f;
+        int off = 0;
+        for (Network n : members) {
+            Layer h = n.layers.get(0);
+            Layer o = n.layers.get(1);
+            for (int i = 0; i < in; i++) {
+                System.arraycopy(h.wt(), i * h.out(), wt, i * hidden + off, h.out());
+            }
+            System.arraycopy(h.bias(), 0, b, off, h.out());
+            for (int j = 0; j < h.out(); j++) {
+                wo[off + j] = o.wt()[j] / k;
+            }
+            bo += o.bias()[0] / k;
+            off += h.out();
+        }
+        return new Network(List.of(new Layer(in, hidden, wt, b, h0.activation()),
+                new Layer(hidden, 1, wo, new float[] {bo}, members.get(0).layers.get(1).activation())));
+    }
+
     /** The layers as the head format stores them; {@code standardizer} (may be null) folded into the first. */
     List<EmbeddingHead.Dense> toDense(Standardizer standardizer) {
         List<EmbeddingHead.Dense> out = new ArrayList<>();

@@ -220,7 +220,11 @@ public final class RewardHeadTrainer {
             return LogisticRegression.fit(d, t, w, m.l2(), false, o.threads(), 500);
         }
         int[][] inner = Splits.grouped(groups, 0.1, o.seed() + 1);
-        return MlpTrainer.fitPairwise(Splits.rows(c, inner[0]), Splits.rows(r, inner[0]), w == null ? null : Splits.doubles(w, inner[0]),
-                Splits.rows(c, inner[1]), Splits.rows(r, inner[1]), m.settings(o.seed(), o.threads()));
+        List<Network> members = new java.util.ArrayList<>();
+        for (int k = 0; k < m.members(); k++) {
+            members.add(MlpTrainer.fitPairwise(Splits.rows(c, inner[0]), Splits.rows(r, inner[0]), w == null ? null : Splits.doubles(w, inner[0]),
+                    Splits.rows(c, inner[1]), Splits.rows(r, inner[1]), m.settings(o.seed() + 1000L * k, o.threads())));
+        }
+        return Network.average(members);
     }
 }

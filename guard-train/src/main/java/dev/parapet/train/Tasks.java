@@ -28,11 +28,30 @@ public final class Tasks {
      * @param augment    add counterfactual training rows (refusal: {@link RefusalAugmentation})
      * @param windowRows train on each window of a long text (labelled as the text) instead of its pooled embedding,
      *                   as the runtime scores each window
+     * @param sourceBalanced class weights balanced within each data source (toxicity: the {@code source} field) instead
+     *                   of over all rows
+     * @param macroF1Threshold threshold at the highest validation macro-F1 (for a task judged by macro-F1) instead of the
+     *                   flagged class's F1
      */
     public record BinaryRecipe(FeatureSpec features, List<HeadModel> grid, boolean windowRows, double precisionTarget, boolean augment,
-                               boolean borrow, boolean firstWindow) {
+                               boolean borrow, boolean firstWindow, boolean sourceBalanced, boolean macroF1Threshold) {
         public BinaryRecipe {
             grid = List.copyOf(grid);
+        }
+
+        public BinaryRecipe(FeatureSpec features, List<HeadModel> grid, boolean windowRows, double precisionTarget, boolean augment,
+                            boolean borrow, boolean firstWindow) {
+            this(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, false, false);
+        }
+
+        /** The same recipe with class weights balanced within each data source. */
+        public BinaryRecipe sourceBalancing() {
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, true, macroF1Threshold);
+        }
+
+        /** The same recipe with the threshold of highest validation macro-F1. */
+        public BinaryRecipe macroF1Thresholding() {
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, true);
         }
 
         public BinaryRecipe(FeatureSpec features, List<HeadModel> grid) {
@@ -41,12 +60,12 @@ public final class Tasks {
 
         /** The same recipe with training-data augmentation (refusal: {@link RefusalAugmentation}). */
         public BinaryRecipe augmented() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, true, borrow, firstWindow);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, true, borrow, firstWindow, sourceBalanced, macroF1Threshold);
         }
 
         /** The same recipe with weakly labelled rows borrowed from other shared data (refusal: preference assistant turns). */
         public BinaryRecipe borrowing() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, true, firstWindow);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, true, firstWindow, sourceBalanced, macroF1Threshold);
         }
     }
 
@@ -99,8 +118,19 @@ public final class Tasks {
     public static BinaryResult toxicity(Workbench wb, BinaryRecipe r, long seed, PrintStream log) {
         List<LabelledText> train = wb.toxicity("train");
         List<LabelledText> dev = wb.toxicity("dev");
-        return binary(wb, "toxicity", TOXICITY_LABELS, train, wb.embedTexts(train, "toxicity-train"), dev,
+        int[] groups = r.sourceBalanced() ? sourceIds(Jsonl.readOptionalField(wb.file("toxicity", "train"), "source")) : null;
+        return binary(wb, "toxicity", TOXICITY_LABELS, train, null, groups, wb.embedTexts(train, "toxicity-train"), dev,
                 wb.embedTexts(dev, "toxicity-dev"), r, seed, log);
+    }
+
+    /** Dense ids of source names, in order of first appearance. */
+    static int[] sourceIds(List<String> names) {
+        Map<String, Integer> ids = new LinkedHashMap<>();
+        int[] out = new int[names.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ids.computeIfAbsent(String.valueOf(names.get(i)), k -> ids.size());
+        }
+        return out;
     }
 
     public static BinaryResult refusal(Workbench wb, BinaryRecipe r, long seed, PrintStream log) {
@@ -144,6 +174,16 @@ public final class Tasks {
     static BinaryResult binary(Workbench wb, String name, List<String> labels, List<LabelledText> train, int[] source,
                                List<TextEmbedding> trainE, List<LabelledText> dev, List<TextEmbedding> devE, BinaryRecipe r, long seed,
                                PrintStream log) {
+        return binary(wb, name, labels, train, source, null, trainE, dev, devE, r, seed, log);
+    }
+
+    /** {@code groups}: per training text its data source for {@link BinaryRecipe#sourceBalanced()}, or {@code null}. */
+    static BinaryResult binary(Workbench wb, String name, List<String> labels, List<LabelledText> train, int[] source, int[] groups,
+                               List<TextEmbedding> trainE, List<LabelledText> dev, List<TextEmbedding> devE, BinaryRecipe r, long seed,
+                               PrintStream log) {
+        if (groups != null && (r.windowRows() || groups.length != train.size())) {
+            throw new IllegalArgumentException("source balancing needs one source per training text and whole-text rows");
+        }
         long t0 = System.nanoTime();
         float[][] x;
         int[] y;
@@ -177,8 +217,8 @@ public final class Tasks {
             y = yText;
         }
         BinaryHeadTrainer.Options o = BinaryHeadTrainer.Options.defaults(r.grid()).withSeed(seed).withLog(log)
-                .withPrecisionTarget(r.precisionTarget());
-        BinaryHeadTrainer.Fitted f = BinaryHeadTrainer.fit(x, y, rowSource, o);
+                .withPrecisionTarget(r.precisionTarget()).withMacroF1Threshold(r.macroF1Threshold());
+        BinaryHeadTrainer.Fitted f = BinaryHeadTrainer.fit(x, y, rowSource, groups, o);
         double secs = (System.nanoTime() - t0) / 1e9;
         EmbeddingHead provisional = f.toHead(name, wb.encoder(), wb.maxLength(), r.features(), labels, Map.of());
         int[] yDev = Workbench.labels(dev);
@@ -193,15 +233,16 @@ public final class Tasks {
         meta.put("train_rows", x.length);
         meta.put("fit_rows", f.fitRows());
         meta.put("validation_rows", f.validationRows());
-        meta.put("class_weights", "balanced");
+        meta.put("class_weights", groups != null ? "balanced within each data source" : "balanced");
         meta.put("augmentation", r.augment() ? "refusal openings removed or swapped (RefusalAugmentation)" : "none");
         if (r.borrow()) {
             meta.put("borrowed_rows", "weakly labelled assistant turns of preference/train.jsonl (split like originals)");
         }
         meta.put("train_rows_from", r.windowRows() ? "each window of each text" : r.firstWindow() ? "the first window of each text"
                 : "whole-text pooled embeddings");
-        meta.put("threshold_rule", Double.isNaN(r.precisionTarget()) ? "max F1 of '" + labels.get(1) + "' on the validation split"
-                : "lowest threshold with precision >= " + r.precisionTarget() + " on the validation split");
+        meta.put("threshold_rule", !Double.isNaN(r.precisionTarget()) ? "lowest threshold with precision >= " + r.precisionTarget()
+                + " on the validation split" : r.macroF1Threshold() ? "max macro-F1 (both classes) on the validation split"
+                : "max F1 of '" + labels.get(1) + "' on the validation split");
         meta.put("seed", seed);
         meta.put("dev_macro_f1", round(ev.macroF1()));
         meta.put("dev_f1_" + labels.get(1), round(ev.flaggedF1()));

@@ -70,6 +70,47 @@ public final class Thresholds {
         return (low + next) / 2;
     }
 
+    /**
+     * The threshold with the highest macro-F1 (mean of both classes' F1), cut as in {@link #maxF1}: for a task whose
+     * figure of merit is macro-F1 rather than the flagged class's F1.
+     */
+    public static double maxMacroF1(double[] p, int[] y) {
+        Integer[] order = new Integer[p.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> -p[i]).thenComparingInt(i -> i));
+        int positives = 0;
+        for (int v : y) {
+            positives += v;
+        }
+        int negatives = y.length - positives;
+        int tp = 0;
+        int flagged = 0;
+        double best = -1;
+        int bestCut = 0;
+        for (int k = 0; k < order.length; k++) {
+            flagged++;
+            tp += y[order[k]];
+            if (k + 1 < order.length && p[order[k + 1]] == p[order[k]]) {
+                continue;
+            }
+            int fp = flagged - tp;
+            int fn = positives - tp;
+            int tn = negatives - fp;
+            double f1Pos = 2.0 * tp + fp + fn == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
+            double f1Neg = 2.0 * tn + fp + fn == 0 ? 0 : 2.0 * tn / (2.0 * tn + fp + fn);
+            double macro = (f1Pos + f1Neg) / 2;
+            if (macro > best) {
+                best = macro;
+                bestCut = k;
+            }
+        }
+        double low = p[order[bestCut]];
+        double next = bestCut + 1 < order.length ? p[order[bestCut + 1]] : 0.0;
+        return (low + next) / 2;
+    }
+
     /** The {@code q}-quantile (0..1) of {@code values}, linear between order statistics. */
     public static double quantile(double[] values, double q) {
         double[] s = values.clone();

@@ -48,10 +48,13 @@ public final class TrainDefaults {
     public static final long SEED = 13;
     static final String DEFAULT_CACHE = "guard-train/target/embedding-cache";
 
-    /** Toxicity: CLS, mean and max pooling, L2 per part; a linear head or a 64-unit MLP, chosen on validation PR-AUC. */
+    /**
+     * Toxicity: CLS, mean and max pooling, L2 per part; a linear head, a 64-unit MLP, or four 64-unit MLPs from
+     * different seeds averaged (one 256-unit MLP in the head file), chosen on validation PR-AUC.
+     */
     public static final Tasks.BinaryRecipe TOXICITY = new Tasks.BinaryRecipe(
             FeatureSpec.text(true, Pooling.CLS, Pooling.MEAN, Pooling.MAX),
-            List.of(HeadModel.linear(1e-4), HeadModel.mlp(64, 1e-3), HeadModel.mlp(64, 1e-2)));
+            List.of(HeadModel.linear(1e-4), HeadModel.mlp(64, 1e-3), HeadModel.mlp(64, 1e-2), HeadModel.ensemble(4, 64, 1e-3)));
     /**
      * Refusal: same features, trained with counterfactual openings ({@link RefusalAugmentation}) and weakly
      * labelled assistant turns of the preference data, so the head does not key on ChatGPT's "As an AI language model".
@@ -60,14 +63,15 @@ public final class TrainDefaults {
             FeatureSpec.text(true, Pooling.CLS, Pooling.MEAN, Pooling.MAX),
             List.of(HeadModel.linear(1e-1), HeadModel.linear(1), HeadModel.mlp(64, 1e-3), HeadModel.mlp(64, 1e-2))).augmented().borrowing();
     /**
-     * Preference: a 32-unit MLP reward on the prompt, the response and their element-wise product (CLS and mean, L2),
+     * Preference: a 32-unit MLP reward (or four of them from different seeds, averaged) on the prompt, the response and
+     * their element-wise product (CLS and mean, L2),
      * HH pairs plus helpfulness pairs at weight 0.3, selection on HH validation pairs only. A linear reward cannot make
      * the preference depend on the prompt (refusing is right for a harmful prompt, wrong for a harmless one): measured
      * in docs/models.md.
      */
     public static final Tasks.PreferenceRecipe PREFERENCE = new Tasks.PreferenceRecipe(
             FeatureSpec.text(true, Pooling.CLS, Pooling.MEAN).withPairs(PROMPT, RESPONSE, PRODUCT),
-            List.of(HeadModel.mlp(32, 1e-1), HeadModel.mlp(32, 1e-2)), true, 0.3, 0.10);
+            List.of(HeadModel.mlp(32, 1e-1), HeadModel.mlp(32, 1e-2), HeadModel.ensemble(4, 32, 1e-1)), true, 0.3, 0.10);
 
     private TrainDefaults() {
     }

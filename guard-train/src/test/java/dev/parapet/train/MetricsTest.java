@@ -39,6 +39,8 @@ class MetricsTest {
         assertThat(Thresholds.maxF1(p, y)).isCloseTo(0.35, within(1e-12));
         // precision 1.0 is reached only by the top two; the most recall at that precision
         assertThat(Thresholds.forPrecision(p, y, 1.0)).isCloseTo(0.75, within(1e-12));
+        // macro-F1 of the cuts: .625, .829, .667, .829, .625: the first best cut (after .8) wins
+        assertThat(Thresholds.maxMacroF1(p, y)).isCloseTo(0.75, within(1e-12));
     }
 
     @Test

@@ -111,4 +111,54 @@ class TrainerTest {
             assertThat(h.score(x[i])).isCloseTo(direct, org.assertj.core.api.Assertions.within(1e-3 * (1 + Math.abs(direct))));
         }
     }
+
+    @Test
+    void should_average_an_ensemble_into_one_wider_mlp_deterministically() {
+        int[] y = new int[600];
+        float[][] x = blobs(600, 13, y);
+        BinaryHeadTrainer.Options o = BinaryHeadTrainer.Options.defaults(List.of(HeadModel.ensemble(3, 8, 1e-3))).withSeed(5);
+        BinaryHeadTrainer.Fitted a = BinaryHeadTrainer.fit(x, y, o);
+        BinaryHeadTrainer.Fitted b = BinaryHeadTrainer.fit(x, y, o);
+        assertThat(bytes(head(a))).isEqualTo(bytes(head(b)));
+        assertThat(a.layers().get(0).out()).isEqualTo(24);
+        assertThat(a.model().toString()).contains("x3");
+
+        // the merged network's output is the mean of its members' outputs
+        SplittableRandom rnd = new SplittableRandom(1);
+        List<Network> members = new java.util.ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            float[] w1 = new float[4 * 2];
+            float[] b1 = new float[2];
+            float[] w2 = new float[2];
+            for (int i = 0; i < w1.length; i++) {
+                w1[i] = (float) gaussian(rnd);
+            }
+            b1[0] = (float) gaussian(rnd);
+            w2[0] = (float) gaussian(rnd);
+            w2[1] = (float) gaussian(rnd);
+            members.add(new Network(List.of(Network.Layer.rowMajor(4, 2, w1, b1, EmbeddingHead.Activation.RELU),
+                    Network.Layer.rowMajor(2, 1, w2, new float[] {(float) k}, EmbeddingHead.Activation.NONE))));
+        }
+        Network avg = Network.average(members);
+        for (int t = 0; t < 10; t++) {
+            float[] v = new float[4];
+            for (int i = 0; i < 4; i++) {
+                v[i] = (float) gaussian(rnd);
+            }
+            double mean = 0;
+            for (Network m : members) {
+                mean += m.score(v) / 3;
+            }
+            assertThat(avg.score(v)).isCloseTo(mean, org.assertj.core.api.Assertions.within(1e-5));
+        }
+    }
+
+    @Test
+    void should_balance_class_weights_within_each_source() {
+        int[] y = {1, 1, 1, 0, 0, 1};
+        int[] g = {0, 0, 0, 0, 1, 1};
+        double[] w = BinaryHeadTrainer.groupBalancedWeights(y, g);
+        // source 0: 3 positives, 1 negative of 4 rows; source 1: one of each
+        assertThat(w).containsExactly(4 / 6.0, 4 / 6.0, 4 / 6.0, 2.0, 1.0, 1.0);
+    }
 }

@@ -36,12 +36,8 @@ final class Guards {
             return DefaultModels.guard();
         }
         try (DefaultModels models = DefaultModels.load(options, DefaultModels.DEFAULT_WINDOW_TOKENS)) {
-            return Guard.builder()
-                    .inputScanner(models.toxicityScanner().build())
-                    .outputScanner(models.toxicityScanner().build())
-                    .outputScanner(models.refusalScanner().build())
-                    .outputScanner(models.preferenceScanner().build())
-                    .build();
+            // the arrangement and budget of DefaultModels.guard(), on these runtime options
+            return models.guardBuilder().scannerTimeout(DefaultModels.DEFAULT_SCANNER_TIMEOUT).build();
         }
     }
 

@@ -87,7 +87,7 @@ public final class EvasionBench {
         long start = System.nanoTime();
         try (DefaultModels models = DefaultModels.load()) {
             HeadScanner raw = models.toxicityScanner().build();
-            Scanner normalized = Guards.normalizer().wrap(models.toxicityScanner().build());
+            Scanner normalized = models.normalizer().wrap(models.toxicityScanner().build());
             double threshold = raw.threshold();
             try (Guard plain = Guard.builder().inputScanner(raw).build();
                  Guard folded = Guard.builder().inputScanner(normalized).build()) {

@@ -35,28 +35,11 @@ public final class Guards {
     }
 
     /**
-     * The {@link TextNormalizer} the suite puts in front of toxicity: every fold, with the default
-     * encoder's own word list (the whole words of its tokenizer.json) to split s p a c e d letters
-     * back into words and keep real double letters.
-     */
-    public static TextNormalizer normalizer() {
-        String resource = ENCODER_TOKENIZER;
-        try (java.io.InputStream in = Guards.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException(resource + " is not on the classpath (guard-models brings it)");
-            }
-            return TextNormalizer.builder().vocabulary(TextNormalizer.wordsOfTokenizer(in, "classpath:" + resource)).build();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    /**
      * The defaults plus every rule scanner, and toxicity reading the {@link TextNormalizer}'s view
      * of the text: what an application that takes hostile input should run.
      */
     public static Guard.Builder hardened(DefaultModels models) {
-        TextNormalizer normalizer = normalizer();
+        TextNormalizer normalizer = models.normalizer();
         ClassLoader cl = Guards.class.getClassLoader();
         return Guard.builder()
                 .inputScanner(InvisibleTextScanner.builder().build())

@@ -92,7 +92,7 @@ public final class Guard implements AutoCloseable {
     private final boolean failFast;
     private final boolean prefetch;
     private final java.time.Duration scannerTimeout;
-    /** Where the prompt scanners' {@link Scanner#prefetch} hints run; null: no prefetch. */
+    /** Where the prompt scanners' {@link Scanner#prefetch} hints run; null: no prefetch (no executor, or no stage pair that uses hints). */
     private final Executor prefetchExecutor;
     private final boolean parallel;
     private final StageRunner promptRunner;
@@ -132,7 +132,9 @@ public final class Guard implements AutoCloseable {
             }
         }
         this.ownExecutor = own;
-        this.prefetchExecutor = executor;
+        // Hints only pay when both stages have a scanner that uses them: then the two texts'
+        // shared work overlaps. Otherwise a scan should not pay for a hand-off to the executor.
+        this.prefetchExecutor = takesHints(inputScanners) && takesHints(outputScanners) ? executor : null;
         this.promptRunner = new StageRunner(Stage.PROMPT, in, failurePolicy, failFast, executor, b.scannerTimeout);
         this.outputRunner = new StageRunner(Stage.OUTPUT, out, failurePolicy, failFast, executor, b.scannerTimeout);
         log.debug("built {}", this);
@@ -328,6 +330,20 @@ public final class Guard implements AutoCloseable {
         hint(outputScanners, outputInput);
         promptHints.run();
         Latches.awaitUninterruptibly(done);
+    }
+
+    /** Whether some scanner overrides {@link Scanner#prefetch} (the default does nothing). */
+    private static boolean takesHints(List<Scanner> scanners) {
+        for (Scanner s : scanners) {
+            try {
+                if (s.getClass().getMethod("prefetch", ScanInput.class).getDeclaringClass() != Scanner.class) {
+                    return true;
+                }
+            } catch (NoSuchMethodException | SecurityException e) {
+                return true; // cannot tell: offer the hints
+            }
+        }
+        return false;
     }
 
     private void hint(List<Scanner> scanners, ScanInput input) {

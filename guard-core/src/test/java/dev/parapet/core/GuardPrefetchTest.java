@@ -105,6 +105,11 @@ class GuardPrefetchTest {
         assertThat(p.hints).isEmpty();
         assertThat(o1.hints).isEmpty();
 
+        try (Guard guard = Guard.builder().inputScanner(new SubstringDetector("rule", "bomb")).outputScanner(o1).outputScanner(o2).build()) {
+            guard.scan("a prompt", "an output");
+        }
+        assertThat(o1.hints).as("no prompt scanner takes hints: nothing to overlap, no hand-off").isEmpty();
+
         HintRecorder q = new HintRecorder("q");
         HintRecorder r1 = new HintRecorder("r1");
         HintRecorder r2 = new HintRecorder("r2");

@@ -41,9 +41,9 @@ import java.util.Objects;
  * {@link #normalizer()}, so look-alike letters, invisible characters, l33t and s p a c e d letters
  * do not hide an insult from it; the caller's text is not changed and evidence offsets refer to
  * it. Each scanner call has a budget of {@link #DEFAULT_SCANNER_TIMEOUT} ({@link #guard(Duration)}
- * sets another): on CPU one encoder pass costs about 0.2 s per 256-token window, so a text at the
- * default {@link dev.parapet.core.InputLimits} (1 MB, ~1,250 windows) would take minutes per
- * scanner; past the budget the scanner's result is an ERROR and the failure policy decides (blocked
+ * sets another): on two CPU cores one encoder pass over a text at the default
+ * {@link dev.parapet.core.InputLimits} (1 MB, ~1,250 windows of 256 tokens) took about a minute;
+ * past the budget the scanner's result is an ERROR and the failure policy decides (blocked
  * by default). To change other settings start from {@link #guardBuilder()}; for other
  * arrangements build the scanners with {@link #load()} and {@link Guard#builder()}. Closing the
  * guard (or every scanner and this object) releases the encoder.
@@ -59,7 +59,7 @@ public final class DefaultModels implements AutoCloseable {
     public static final int DEFAULT_WINDOW_TOKENS = 256;
     /**
      * The per-scanner time budget of {@link #guard()}: generous for prompt- and answer-sized texts
-     * (a 10,000-word text takes a few seconds per encoder pass on two CPU cores), and a bound in a
+     * (a 10,000-word text took 6 to 9 s per encoder pass on two shared CPU cores, docs/benchmarks.md), and a bound in a
      * request path on the megabyte texts the default {@link dev.parapet.core.InputLimits} admit.
      * It does not cover tokenization (one native call, about 1.5 s per MB).
      */
@@ -137,7 +137,7 @@ public final class DefaultModels implements AutoCloseable {
      * {@link #guard()} with another per-scanner budget ({@link Guard.Builder#scannerTimeout}).
      *
      * @param scannerTimeout the budget of each scanner call, positive; {@code null} for none (a
-     *                       1 MB text then takes minutes per scanner on CPU)
+     *                       1 MB text then takes about a minute per pass on two CPU cores)
      * @throws IllegalArgumentException if {@code scannerTimeout} is zero or negative
      */
     public static Guard guard(Duration scannerTimeout) {

@@ -2,6 +2,7 @@ package dev.parapet.cli;
 
 import com.google.gson.JsonObject;
 import dev.parapet.onnx.EmbeddingHead;
+import dev.parapet.onnx.Pooling;
 import dev.parapet.train.BinaryHeadTrainer;
 import dev.parapet.train.EmbeddingCache;
 import dev.parapet.train.Embedder;
@@ -102,6 +103,11 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
             description = "Refusal: preference rows whose assistant turns are weakly labelled and added, as in the shipped recipe.")
     Path borrow;
 
+    @Option(names = "--opening", paramLabel = "TOKENS", defaultValue = "0",
+            description = "Toxicity or refusal: the head also reads the text's first TOKENS tokens encoded on their own, beside its windows "
+                    + "(0: none; the shipped refusal head reads 8; see docs/models.md) (default: ${DEFAULT-VALUE}).")
+    int opening;
+
     @Option(names = "--seed", defaultValue = "13", description = "Random seed of split and fit (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -149,6 +155,12 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
         if (helpfulness != null && t != Task.PREFERENCE || borrow != null && t != Task.REFUSAL) {
             throw new CliException("--helpfulness is for --task preference and --borrow for --task refusal");
         }
+        if (opening != 0 && (opening < 3 || opening > maxLength)) {
+            throw new CliException("--opening must be 0 (none) or in [3, --max-length " + maxLength + "], got " + opening);
+        }
+        if (opening != 0 && t == Task.PREFERENCE) {
+            throw new CliException("--opening is for toxicity and refusal heads; a preference head reads two whole texts");
+        }
         EncoderSpec spec;
         try {
             spec = EncoderSpec.named(encoder);
@@ -172,11 +184,23 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
 
     /** Embeddings in chunks, each a cache entry and a step of the progress bar. */
     private List<TextEmbedding> embed(Embedder embedder, EmbeddingCache cache, List<String> texts, String what) {
+        return embed(embedder, cache, texts, what, 0);
+    }
+
+    /** Embeddings of the texts, with each text's opening of {@code opening} tokens attached when {@code opening > 0}. */
+    private List<TextEmbedding> embed(Embedder embedder, EmbeddingCache cache, List<String> texts, String what, int opening) {
         List<TextEmbedding> outList = new ArrayList<>(texts.size());
         try (Progress p = Progress.start(root.err, "embed " + what, texts.size(), "texts", !common.noProgress)) {
             for (int i = 0; i < texts.size(); i += CHUNK) {
                 List<String> chunk = texts.subList(i, Math.min(texts.size(), i + CHUNK));
-                outList.addAll(cache.embed(embedder, chunk, "cli-" + what + "-" + (i / CHUNK)));
+                List<TextEmbedding> e = new ArrayList<>(cache.embed(embedder, chunk, "cli-" + what + "-" + (i / CHUNK)));
+                if (opening > 0) {
+                    List<TextEmbedding> o = cache.embed(embedder, chunk, "cli-" + what + "-" + (i / CHUNK), opening);
+                    for (int k = 0; k < e.size(); k++) {
+                        e.set(k, e.get(k).withOpening(o.get(k).pooled()));
+                    }
+                }
+                outList.addAll(e);
                 p.step(chunk.size());
             }
         }
@@ -218,9 +242,10 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
                 }
             }
         }
-        List<TextEmbedding> trainE = embed(embedder, cache, rows.stream().map(LabelledText::text).toList(), t.id() + "-train");
-        List<TextEmbedding> devE = embed(embedder, cache, devRows.stream().map(LabelledText::text).toList(), t.id() + "-dev");
-        FeatureSpec features = recipe.features();
+        List<TextEmbedding> trainE = embed(embedder, cache, rows.stream().map(LabelledText::text).toList(), t.id() + "-train", opening);
+        List<TextEmbedding> devE = embed(embedder, cache, devRows.stream().map(LabelledText::text).toList(), t.id() + "-dev", opening);
+        FeatureSpec features = opening > 0 ? recipe.features().withOpening(opening, recipe.features().poolings().toArray(new Pooling[0]))
+                : recipe.features();
         float[][] x = features.textRows(trainE);
         int[] y = rows.stream().mapToInt(LabelledText::label).toArray();
         BinaryHeadTrainer.Options o = BinaryHeadTrainer.Options.defaults(grid(recipe.grid())).withSeed(seed)
@@ -430,8 +455,8 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
             throw new CliException("--task all needs --data to be a datasets folder with toxicity/, refusal/ and preference/ "
                     + "(train.jsonl and dev.jsonl in each), like ../shared/datasets");
         }
-        if (dev != null || helpfulness != null || borrow != null || !head.equals("auto")) {
-            throw new CliException("--task all uses the shipped recipes as they are; --dev, --helpfulness, --borrow and --head are for one task");
+        if (dev != null || helpfulness != null || borrow != null || !head.equals("auto") || opening != 0) {
+            throw new CliException("--task all uses the shipped recipes as they are; --dev, --helpfulness, --borrow, --head and --opening are for one task");
         }
         if (!encoder.equals("bge-small-en-v1.5-q") || maxLength != TrainDefaults.MAX_LENGTH) {
             throw new CliException("--task all trains on the shipped encoder and window (" + TrainDefaults.ENCODER.name() + ", "

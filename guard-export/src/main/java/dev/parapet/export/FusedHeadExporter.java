@@ -67,6 +67,12 @@ import java.util.Set;
  * of {@code Unsqueeze}/{@code ReduceSum} below opset 13, of {@code ReduceMax} below opset 18);
  * added names start with {@value #NAME_PREFIX}.
  *
+ * <p>A head may also read the text's <em>opening</em> ({@link Builder#opening}): the poolings of its
+ * first {@code N} tokens, encoded by a second copy of the encoder's nodes that shares its weights. The
+ * opening of a row of length {@code len} is its first {@code min(len, N) - 1} tokens followed by its
+ * last real token (so {@code [CLS] first N-2 tokens [SEP]}; a row of at most {@code N} tokens is
+ * unchanged), and the opening's parts follow the whole input's parts in the feature vector.
+ *
  * <p>The graph sees one token sequence per row. A runtime that splits long texts into windows and
  * averages them (as a windowed encoder does) gives different numbers for texts longer than one
  * window: the fused model then sees whatever sequence the caller's tokenizer produces.
@@ -113,6 +119,11 @@ public final class FusedHeadExporter {
     private static final float MIN_NORM = 1e-12f;
     /** Added to masked-out positions before ReduceMax; far below any hidden activation, exact (0) on kept ones. */
     private static final float MASKED_OFFSET = 1e9f;
+    /** Encoder inputs the opening pass replaces by its own tensors. */
+    private static final String INPUT_IDS = "input_ids";
+    private static final String TOKEN_TYPE_IDS = "token_type_ids";
+    /** Opsets below 11 lack Range and GatherElements, which the opening inputs are built from. */
+    private static final int MIN_OPENING_OPSET = 11;
 
     private final ModelProto fused;
     private final JsonObject tokenizer;
@@ -137,7 +148,7 @@ public final class FusedHeadExporter {
         return labels;
     }
 
-    /** Width of the concatenated pooled vector the first layer reads. */
+    /** Width of the concatenated pooled vector the first layer reads (the opening's parts included). */
     public int featureSize() {
         return featureSize;
     }
@@ -170,6 +181,8 @@ public final class FusedHeadExporter {
         private List<String> labels;
         private int maxLength = 512;
         private Map<String, String> metadata = Map.of();
+        private int openingTokens;
+        private List<TokenPooling> openingPoolings = List.of();
 
         private Builder() {
         }
@@ -249,6 +262,25 @@ public final class FusedHeadExporter {
             return this;
         }
 
+        /**
+         * Also pool the text's opening: its first {@code tokens} tokens (special tokens included), with
+         * the last of them replaced by the row's last real token, encoded on their own by a second
+         * copy of the encoder's nodes (weights shared, so the file barely grows) and pooled with
+         * {@code poolings} under the opening's own mask. Their parts, each L2-normalised when
+         * {@link #normalize} is on, follow the whole input's parts, so layer 0 reads
+         * {@code hidden × (poolings + opening poolings)} values. Default: no opening;
+         * {@code opening(0, List.of())} restores that.
+         *
+         * <p>{@link #build()} requires {@code tokens >= 2} and at least one pooling, none repeated, and
+         * an encoder of opset 11 or later whose only inputs are {@code input_ids},
+         * {@code attention_mask} and optionally {@code token_type_ids}, without subgraph attributes.
+         */
+        public Builder opening(int tokens, List<TokenPooling> poolings) {
+            this.openingTokens = tokens;
+            this.openingPoolings = poolings == null ? null : new ArrayList<>(poolings);
+            return this;
+        }
+
         /** Entries written under {@code "parapet"} in config.json. */
         public Builder metadata(Map<String, String> metadata) {
             this.metadata = metadata;
@@ -300,6 +332,15 @@ public final class FusedHeadExporter {
             if (maxLength < 1) {
                 problems.add("maxLength must be >= 1, got " + maxLength);
             }
+            boolean opening = hasOpening();
+            if (opening && openingTokens < 2) {
+                problems.add("opening tokens must be >= 2 (special tokens included), got " + openingTokens);
+            }
+            if (opening && (openingPoolings == null || openingPoolings.isEmpty() || openingPoolings.contains(null))) {
+                problems.add("opening poolings must list at least one of MEAN, CLS, MAX (no nulls), got " + openingPoolings);
+            } else if (opening && new HashSet<>(openingPoolings).size() != openingPoolings.size()) {
+                problems.add("opening poolings must not repeat a pooling, got " + openingPoolings);
+            }
             // entry scan, not containsKey(null): immutable maps throw on null look-ups
             if (metadata == null || metadata.entrySet().stream().anyMatch(e -> e.getKey() == null || e.getValue() == null)) {
                 problems.add("metadata must be a map without null keys or values");
@@ -312,10 +353,16 @@ public final class FusedHeadExporter {
                     problems.add(encoderName + " imports no default-domain (ai.onnx) opset; expected e.g. opset 11");
                 }
                 hidden = checkGraph(model.getGraph(), problems);
+                if (opening) {
+                    checkOpening(model.getGraph(), opset, problems);
+                }
             }
-            if (hidden > 0 && poolings != null && !layers.isEmpty() && layers.get(0).in() != hidden * poolings.size()) {
-                problems.add("layer 0 takes " + layers.get(0).in() + " inputs but " + poolings.size() + " pooling(s) of the "
-                        + hidden + "-wide encoder output give " + (hidden * poolings.size()));
+            boolean openingValid = !opening || (openingPoolings != null && !openingPoolings.isEmpty());
+            if (hidden > 0 && poolings != null && openingValid && !layers.isEmpty() && layers.get(0).in() != hidden * partCount()) {
+                String parts = opening ? poolings.size() + " pooling(s) and " + openingPoolings.size() + " opening pooling(s)"
+                        : poolings.size() + " pooling(s)";
+                problems.add("layer 0 takes " + layers.get(0).in() + " inputs but " + parts + " of the " + hidden
+                        + "-wide encoder output give " + (hidden * partCount()));
             }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException("Invalid FusedHeadExporter settings:\n - " + String.join("\n - ", problems));
@@ -343,17 +390,70 @@ public final class FusedHeadExporter {
             cfg.add("id2label", id2label);
             cfg.add("label2id", label2id);
             cfg.addProperty("num_labels", 2);
-            cfg.addProperty("hidden_size", features / poolings.size());
+            cfg.addProperty("hidden_size", features / partCount());
             cfg.addProperty("max_position_embeddings", maxLength);
             cfg.addProperty("max_length", maxLength);
             JsonArray pool = new JsonArray();
             poolings.forEach(p -> pool.add(p.configName()));
             cfg.add("pooling", pool);
             cfg.addProperty("normalize", normalize);
+            if (hasOpening()) {
+                cfg.addProperty("opening_tokens", openingTokens);
+                JsonArray openingPool = new JsonArray();
+                openingPoolings.forEach(p -> openingPool.add(p.configName()));
+                cfg.add("opening_pooling", openingPool);
+            }
             JsonObject parapet = new JsonObject();
             metadata.forEach(parapet::addProperty);
             cfg.add("parapet", parapet);
             return cfg;
+        }
+
+        /** True unless the opening is left at (or reset to) its default, none. */
+        private boolean hasOpening() {
+            return openingTokens != 0 || openingPoolings == null || !openingPoolings.isEmpty();
+        }
+
+        /** Pooled parts layer 0 reads: the whole input's, then the opening's. */
+        private int partCount() {
+            return poolings.size() + (hasOpening() ? openingPoolings.size() : 0);
+        }
+
+        /** What the second encoder pass needs: the inputs it replaces, nodes it can copy, a computed output. */
+        private void checkOpening(GraphProto graph, int opset, List<String> problems) {
+            if (opset > 0 && opset < MIN_OPENING_OPSET) {
+                problems.add("opening needs an encoder of opset " + MIN_OPENING_OPSET + " or later (Range, GatherElements), "
+                        + encoderName + " uses opset " + opset);
+            }
+            Set<String> initializers = new HashSet<>();
+            graph.getInitializerList().forEach(t -> initializers.add(t.getName()));
+            graph.getSparseInitializerList().forEach(t -> initializers.add(t.getValues().getName()));
+            List<String> inputs = graph.getInputList().stream().map(ValueInfoProto::getName)
+                    .filter(n -> !initializers.contains(n)).toList();
+            for (String required : List.of(INPUT_IDS, ATTENTION_MASK)) {
+                if (!inputs.contains(required)) {
+                    problems.add("opening needs an input named \"" + required + "\" in " + encoderName);
+                }
+            }
+            List<String> others = inputs.stream().filter(n -> !List.of(INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS).contains(n)).toList();
+            if (!others.isEmpty()) {
+                problems.add("opening cannot feed the encoder inputs " + others + " of " + encoderName + " (they would keep the whole"
+                        + " input's length); expected only " + INPUT_IDS + ", " + ATTENTION_MASK + " and " + TOKEN_TYPE_IDS);
+            }
+            if (encoderOutput != null && graph.getNodeList().stream().noneMatch(n -> n.getOutputList().contains(encoderOutput))) {
+                problems.add("opening needs encoderOutput \"" + encoderOutput + "\" to be computed by a node of " + encoderName
+                        + ", not to be a graph input");
+            }
+            for (NodeProto n : graph.getNodeList()) {
+                for (AttributeProto a : n.getAttributeList()) {
+                    if (a.getType() == AttributeProto.AttributeType.GRAPH || a.getType() == AttributeProto.AttributeType.GRAPHS
+                            || a.hasG() || a.getGraphsCount() > 0) {
+                        problems.add("opening cannot copy node \"" + n.getName() + "\" (" + n.getOpType() + ") of " + encoderName
+                                + ": its attribute \"" + a.getName() + "\" holds a subgraph, whose outer-scope names would not be"
+                                + " renamed; expected an encoder without control-flow subgraphs");
+                    }
+                }
+            }
         }
 
         /** Returns the encoder output's hidden size, or -1 when unknown. */
@@ -400,9 +500,11 @@ public final class FusedHeadExporter {
 
     /** Appends poolings, normalisation, dense layers, calibration and the two-logit output. */
     private static final class Splicer extends OnnxExport.Splicer {
+        /** Prefix (after {@link #NAME_PREFIX}) of the copied encoder's nodes and tensors; no other added name starts so. */
+        private static final String OPENING_COPY = "opening_encoder_";
+
         private final Builder settings;
-        private String maskFloat;
-        private String mask3;
+        private final Set<String> constants = new HashSet<>();
 
         Splicer(ModelProto model, int opset, String hiddenStates, Builder settings) {
             super(model, opset, hiddenStates);
@@ -411,13 +513,15 @@ public final class FusedHeadExporter {
 
         ModelProto splice() {
             List<String> parts = new ArrayList<>();
+            Tokens whole = new Tokens("", "", hiddenStates, ATTENTION_MASK);
             for (TokenPooling pooling : settings.poolings) {
-                String pooled = switch (pooling) {
-                    case MEAN -> meanPool();
-                    case CLS -> clsPool();
-                    case MAX -> maxPool();
-                };
-                parts.add(settings.normalize ? l2Normalize(pooled, pooling.configName()) : pooled);
+                parts.add(part(whole, pooling));
+            }
+            if (settings.hasOpening()) {
+                Tokens opening = new Tokens("opening_", "Opening_", encodeOpening(), p("opening_" + ATTENTION_MASK));
+                for (TokenPooling pooling : settings.openingPoolings) {
+                    parts.add(part(opening, pooling));
+                }
             }
             String x = parts.get(0);
             if (parts.size() > 1) {
@@ -439,47 +543,194 @@ public final class FusedHeadExporter {
             props.put("parapet.architecture", ARCHITECTURE);
             props.put("parapet.pooling", new Gson().toJson(settings.poolings.stream().map(TokenPooling::configName).toList()));
             props.put("parapet.normalize", Boolean.toString(settings.normalize));
+            if (settings.hasOpening()) {
+                props.put("parapet.opening_tokens", Integer.toString(settings.openingTokens));
+                props.put("parapet.opening_pooling",
+                        new Gson().toJson(settings.openingPoolings.stream().map(TokenPooling::configName).toList()));
+            }
             props.put("parapet.problem_type", FusedClassifierExporter.SINGLE_LABEL);
             props.put("parapet.id2label", new Gson().toJson(settings.labels));
             return finish(2, props);
         }
 
-        private void ensureMask() {
-            if (maskFloat == null) {
-                maskFloat = p("mask");
-                mask3 = p("mask_expanded");
-                node("Cast", "Cast_mask", List.of(ATTENTION_MASK), maskFloat, intAttr("to", FLOAT));
-                unsqueeze(maskFloat, mask3, 2);
+        /**
+         * Token vectors {@code [batch, seq, hidden]} and the mask that keeps them; {@code tensorTag} and
+         * {@code nodeTag} keep the names of the nodes pooling them apart from another source's.
+         */
+        private final class Tokens {
+            final String tensorTag;
+            final String nodeTag;
+            final String hidden;
+            final String mask;
+            String maskFloat;
+            String mask3;
+
+            Tokens(String tensorTag, String nodeTag, String hidden, String mask) {
+                this.tensorTag = tensorTag;
+                this.nodeTag = nodeTag;
+                this.hidden = hidden;
+                this.mask = mask;
+            }
+
+            String t(String name) {
+                return p(tensorTag + name);
+            }
+
+            String n(String name) {
+                return nodeTag + name;
+            }
+
+            void ensureMask() {
+                if (maskFloat == null) {
+                    maskFloat = t("mask");
+                    mask3 = t("mask_expanded");
+                    node("Cast", n("Cast_mask"), List.of(mask), maskFloat, intAttr("to", FLOAT));
+                    unsqueeze(maskFloat, mask3, 2);
+                }
             }
         }
 
-        private String meanPool() {
-            ensureMask();
-            node("Mul", "Mean_masked", List.of(hiddenStates, mask3), p("mean_masked"));
-            reduce("ReduceSum", p("mean_masked"), p("mean_sum"), 1, false);
-            reduce("ReduceSum", maskFloat, p("token_count"), 1, true);
-            graph.addInitializer(floatTensor(p("min_token_count"), new long[0], new float[] {MIN_TOKEN_COUNT}));
-            node("Max", "Mean_clamp", List.of(p("token_count"), p("min_token_count")), p("token_count_clamped"));
-            node("Div", "Mean_pool", List.of(p("mean_sum"), p("token_count_clamped")), p("pooled_mean"));
-            return p("pooled_mean");
+        private String part(Tokens tokens, TokenPooling pooling) {
+            String pooled = switch (pooling) {
+                case MEAN -> meanPool(tokens);
+                case CLS -> clsPool(tokens);
+                case MAX -> maxPool(tokens);
+            };
+            return settings.normalize ? l2Normalize(pooled, tokens.tensorTag + pooling.configName()) : pooled;
         }
 
-        private String clsPool() {
-            graph.addInitializer(longTensor(p("cls_index"), new long[0], new long[] {0}));
-            node("Gather", "Cls_pool", List.of(hiddenStates, p("cls_index")), p("pooled_cls"), intAttr("axis", 1));
-            return p("pooled_cls");
+        /** Adds an initializer once, however many poolings read it. */
+        private String constant(TensorProto tensor) {
+            if (constants.add(tensor.getName())) {
+                graph.addInitializer(tensor);
+            }
+            return tensor.getName();
+        }
+
+        private String meanPool(Tokens tk) {
+            tk.ensureMask();
+            node("Mul", tk.n("Mean_masked"), List.of(tk.hidden, tk.mask3), tk.t("mean_masked"));
+            reduce("ReduceSum", tk.t("mean_masked"), tk.t("mean_sum"), 1, false);
+            reduce("ReduceSum", tk.maskFloat, tk.t("token_count"), 1, true);
+            String min = constant(floatTensor(p("min_token_count"), new long[0], new float[] {MIN_TOKEN_COUNT}));
+            node("Max", tk.n("Mean_clamp"), List.of(tk.t("token_count"), min), tk.t("token_count_clamped"));
+            node("Div", tk.n("Mean_pool"), List.of(tk.t("mean_sum"), tk.t("token_count_clamped")), tk.t("pooled_mean"));
+            return tk.t("pooled_mean");
+        }
+
+        private String clsPool(Tokens tk) {
+            String index = constant(longTensor(p("cls_index"), new long[0], new long[] {0}));
+            node("Gather", tk.n("Cls_pool"), List.of(tk.hidden, index), tk.t("pooled_cls"), intAttr("axis", 1));
+            return tk.t("pooled_cls");
         }
 
         /** max over kept tokens: padding gets (mask - 1) * 1e9 added, kept tokens get exactly 0 added. */
-        private String maxPool() {
-            ensureMask();
-            graph.addInitializer(floatTensor(p("one"), new long[0], new float[] {1f}));
-            graph.addInitializer(floatTensor(p("masked_offset"), new long[0], new float[] {MASKED_OFFSET}));
-            node("Sub", "Max_mask_minus_one", List.of(mask3, p("one")), p("mask_minus_one"));
-            node("Mul", "Max_offset", List.of(p("mask_minus_one"), p("masked_offset")), p("max_offset"));
-            node("Add", "Max_masked", List.of(hiddenStates, p("max_offset")), p("max_masked"));
-            reduce("ReduceMax", p("max_masked"), p("pooled_max"), 1, false);
-            return p("pooled_max");
+        private String maxPool(Tokens tk) {
+            tk.ensureMask();
+            String one = constant(floatTensor(p("one"), new long[0], new float[] {1f}));
+            String offset = constant(floatTensor(p("masked_offset"), new long[0], new float[] {MASKED_OFFSET}));
+            node("Sub", tk.n("Max_mask_minus_one"), List.of(tk.mask3, one), tk.t("mask_minus_one"));
+            node("Mul", tk.n("Max_offset"), List.of(tk.t("mask_minus_one"), offset), tk.t("max_offset"));
+            node("Add", tk.n("Max_masked"), List.of(tk.hidden, tk.t("max_offset")), tk.t("max_masked"));
+            reduce("ReduceMax", tk.t("max_masked"), tk.t("pooled_max"), 1, false);
+            return tk.t("pooled_max");
+        }
+
+        /**
+         * Builds the opening's inputs from the graph inputs and runs a copy of the encoder's nodes on
+         * them; returns the copy's token vectors. With {@code len = sum(mask)}, {@code L = min(len, N)}
+         * and {@code W = min(S, N)}: ids {@code [b, j < W]} are {@code ids[b, len-1]} at {@code j = L-1}
+         * and {@code ids[b, j]} elsewhere, the mask is {@code j < L}, token types are the first {@code W}.
+         */
+        private String encodeOpening() {
+            GraphProto encoder = model.getGraph();
+            String ids = p("opening_" + INPUT_IDS);
+            String mask = p("opening_" + ATTENTION_MASK);
+            String types = p("opening_" + TOKEN_TYPE_IDS);
+            // Slice [:, :N] with starts/ends/axes as inputs (opset 10+); ends past S are clamped, so W = min(S, N)
+            graph.addInitializer(longTensor(p("opening_starts"), new long[] {1}, new long[] {0}));
+            graph.addInitializer(longTensor(p("opening_ends"), new long[] {1}, new long[] {settings.openingTokens}));
+            graph.addInitializer(longTensor(p("opening_axes"), new long[] {1}, new long[] {1}));
+            graph.addInitializer(longTensor(p("opening_int_zero"), new long[0], new long[] {0}));
+            graph.addInitializer(longTensor(p("opening_int_one"), new long[0], new long[] {1}));
+            List<String> window = List.of(p("opening_starts"), p("opening_ends"), p("opening_axes"));
+            node("Slice", "Opening_slice_ids", concat(INPUT_IDS, window), p("opening_first_ids"));
+            // len [batch, 1] and L = min(len, N); Min only takes integers from opset 12, so Less + Where
+            node("Cast", "Opening_mask_to_int64", List.of(ATTENTION_MASK), p("opening_mask_int64"), intAttr("to", OnnxExport.INT64));
+            reduce("ReduceSum", p("opening_mask_int64"), p("opening_length"), 1, true);
+            node("Less", "Opening_is_short", List.of(p("opening_length"), p("opening_ends")), p("opening_is_short"));
+            node("Where", "Opening_kept", List.of(p("opening_is_short"), p("opening_length"), p("opening_ends")), p("opening_kept"));
+            // the row's last real token, ids[b, len - 1] (index -1 on an empty row is valid and never used)
+            node("Sub", "Opening_last_index", List.of(p("opening_length"), p("opening_int_one")), p("opening_last_index"));
+            node("GatherElements", "Opening_last_ids", List.of(INPUT_IDS, p("opening_last_index")), p("opening_last_ids"),
+                    intAttr("axis", 1));
+            // positions 0..W-1 against L - 1 (where the last token goes) and L (where the mask ends)
+            node("Shape", "Opening_shape", List.of(p("opening_first_ids")), p("opening_shape"));
+            node("Gather", "Opening_width", List.of(p("opening_shape"), p("opening_int_one")), p("opening_width"), intAttr("axis", 0));
+            node("Range", "Opening_positions", List.of(p("opening_int_zero"), p("opening_width"), p("opening_int_one")),
+                    p("opening_positions"));
+            node("Sub", "Opening_last_position", List.of(p("opening_kept"), p("opening_int_one")), p("opening_last_position"));
+            node("Equal", "Opening_is_last", List.of(p("opening_positions"), p("opening_last_position")), p("opening_is_last"));
+            node("Where", "Opening_ids", List.of(p("opening_is_last"), p("opening_last_ids"), p("opening_first_ids")), ids);
+            node("Less", "Opening_is_kept", List.of(p("opening_positions"), p("opening_kept")), p("opening_is_kept"));
+            node("Cast", "Opening_mask", List.of(p("opening_is_kept")), mask, intAttr("to", elementType(encoder, ATTENTION_MASK)));
+
+            Map<String, String> replaced = new LinkedHashMap<>();
+            replaced.put(INPUT_IDS, ids);
+            replaced.put(ATTENTION_MASK, mask);
+            if (encoder.getInputList().stream().anyMatch(v -> v.getName().equals(TOKEN_TYPE_IDS))) {
+                node("Slice", "Opening_slice_token_types", concat(TOKEN_TYPE_IDS, window), types);
+                replaced.put(TOKEN_TYPE_IDS, types);
+            }
+            return copyEncoder(encoder, replaced);
+        }
+
+        /**
+         * Appends a copy of every encoder node reading {@code replaced} inputs instead of the graph
+         * inputs; initializers (and any other graph input) are shared, every other tensor and every node
+         * name gets the {@link #OPENING_COPY} prefix. Subgraph attributes were refused by the builder.
+         */
+        private String copyEncoder(GraphProto encoder, Map<String, String> replaced) {
+            Set<String> shared = new HashSet<>();
+            encoder.getInitializerList().forEach(t -> shared.add(t.getName()));
+            encoder.getSparseInitializerList().forEach(t -> shared.add(t.getValues().getName()));
+            encoder.getInputList().forEach(v -> shared.add(v.getName()));
+            for (NodeProto n : encoder.getNodeList()) {
+                NodeProto.Builder copy = n.toBuilder().clearInput().clearOutput();
+                for (String in : n.getInputList()) {
+                    copy.addInput(replaced.getOrDefault(in, opening(in, shared)));
+                }
+                for (String out : n.getOutputList()) {
+                    copy.addOutput(opening(out, shared));
+                }
+                if (!n.getName().isEmpty()) {
+                    copy.setName(p(OPENING_COPY + n.getName()));
+                }
+                graph.addNode(copy);
+            }
+            return opening(hiddenStates, shared);
+        }
+
+        /** The copy's name of an encoder tensor; "" (an omitted optional input or output) stays "". */
+        private static String opening(String tensor, Set<String> shared) {
+            return tensor.isEmpty() || shared.contains(tensor) ? tensor : p(OPENING_COPY + tensor);
+        }
+
+        private static List<String> concat(String first, List<String> rest) {
+            List<String> all = new ArrayList<>();
+            all.add(first);
+            all.addAll(rest);
+            return all;
+        }
+
+        /** The declared element type of a graph input, INT64 when it declares none. */
+        private static int elementType(GraphProto graph, String input) {
+            for (ValueInfoProto v : graph.getInputList()) {
+                if (v.getName().equals(input) && v.getType().hasTensorType() && v.getType().getTensorType().getElemType() != 0) {
+                    return v.getType().getTensorType().getElemType();
+                }
+            }
+            return OnnxExport.INT64;
         }
 
         private String l2Normalize(String x, String part) {

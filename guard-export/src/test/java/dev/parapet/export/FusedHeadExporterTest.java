@@ -12,16 +12,27 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.nio.LongBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,7 +41,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The head exporter on a tiny unquantised encoder whose token vectors depend only on the token, so
  * a padded row must give exactly its unpadded logits, and a double-precision Java reference of
- * poolings, normalisation, layers and calibration must match within 1e-4.
+ * poolings, normalisation, layers and calibration must match within 1e-4. The opening tests use a
+ * second synthetic encoder whose token vectors also depend on the token types and on the sum of the
+ * kept tokens, so the copied encoder must see the opening's own ids, mask and types; their reference
+ * runs that encoder on its own, on the whole text and on the opening built by hand.
  */
 class FusedHeadExporterTest {
     private static final int VOCAB = 32;
@@ -46,6 +60,25 @@ class FusedHeadExporterTest {
     private final FusedHeadExporter.DenseLayer layer0 = dense(2, 3 * HIDDEN, 5, FusedHeadExporter.Activation.RELU);
     private final FusedHeadExporter.DenseLayer layer1 = dense(3, 5, 4, FusedHeadExporter.Activation.TANH);
     private final FusedHeadExporter.DenseLayer layer2 = dense(4, 4, 1, FusedHeadExporter.Activation.NONE);
+
+    /** Opening length of the opening tests: texts below, at and above it. */
+    private static final int OPENING = 4;
+    private static final List<TokenPooling> OPENING_POOLINGS = List.of(TokenPooling.MAX, TokenPooling.MEAN, TokenPooling.CLS);
+    /** Large enough that the weights, not the graph, make up the file, as in a real encoder. */
+    private static final int CONTEXT_VOCAB = 4096;
+    private static final long[][] TEXTS = {
+        {101, 102},
+        {101, 7, 102},
+        {101, 7, 9, 102},
+        {101, 7, 9, 11, 102},
+        {101, 7, 9, 11, 13, 15, 102},
+        {101, 30, 29, 28, 27, 26, 25, 24, 102},
+    };
+    private final float[][] contextWords = random(5, CONTEXT_VOCAB, HIDDEN);
+    private final float[][] contextTypes = random(6, 2, HIDDEN);
+    private final float[][] projection = random(7, HIDDEN, HIDDEN);
+    private final FusedHeadExporter.DenseLayer openingLayer0 =
+            dense(8, (POOLINGS.size() + OPENING_POOLINGS.size()) * HIDDEN, 5, FusedHeadExporter.Activation.RELU);
 
     @ParameterizedTest(name = "opset {0}")
     @ValueSource(ints = {11, 13, 18})
@@ -97,6 +130,247 @@ class FusedHeadExporterTest {
                 .hasMessageContaining("must not repeat");
     }
 
+    @ParameterizedTest(name = "opset {0}")
+    @ValueSource(ints = {11, 13, 18})
+    void should_pool_the_opening_encoded_on_its_own(int opset) throws Exception {
+        checkOpening(opset, true);
+    }
+
+    @Test
+    void should_pool_the_opening_of_an_encoder_without_token_types() throws Exception {
+        checkOpening(11, false);
+    }
+
+    @Test
+    void should_share_the_encoder_weights_with_the_opening_copy() throws Exception {
+        ModelProto encoder = contextEncoder(13, true);
+        Path without = contextBuilder(encoder, false).layer(layer0).layer(layer1).layer(layer2).build().export(tmp.resolve("without"));
+        Path with = contextBuilder(encoder, true).layer(openingLayer0).layer(layer1).layer(layer2).build().export(tmp.resolve("with"));
+        long plain = Files.size(without.resolve("model.onnx"));
+        long opening = Files.size(with.resolve("model.onnx"));
+        assertThat(plain).isGreaterThan((long) CONTEXT_VOCAB * HIDDEN * Float.BYTES);
+        assertThat((double) opening).isLessThan(1.2 * plain);
+
+        GraphProto graph;
+        try (InputStream in = Files.newInputStream(with.resolve("model.onnx"))) {
+            graph = ModelProto.parseFrom(in).getGraph();
+        }
+        List<String> initializers = graph.getInitializerList().stream().map(TensorProto::getName).toList();
+        assertThat(initializers).doesNotHaveDuplicates().containsOnlyOnce("word_embeddings", "type_embeddings", "projection");
+        List<String> names = graph.getNodeList().stream().map(NodeProto::getName).filter(n -> !n.isEmpty()).toList();
+        assertThat(names).doesNotHaveDuplicates();
+        List<String> outputs = graph.getNodeList().stream().flatMap(n -> n.getOutputList().stream()).toList();
+        assertThat(outputs).doesNotHaveDuplicates().doesNotContainAnyElementsOf(initializers);
+        // every encoder node is copied once, reading the opening's inputs and the shared weights
+        long copies = graph.getNodeList().stream().filter(n -> n.getOutputList().stream().anyMatch(
+                o -> o.startsWith(FusedHeadExporter.NAME_PREFIX + "opening_encoder_"))).count();
+        assertThat(copies).isEqualTo(encoder.getGraph().getNodeCount());
+        NodeProto words = graph.getNodeList().stream().filter(n -> n.getName().equals(FusedHeadExporter.NAME_PREFIX + "opening_encoder_words"))
+                .findFirst().orElseThrow();
+        assertThat(words.getInputList()).containsExactly("word_embeddings", FusedHeadExporter.NAME_PREFIX + "opening_input_ids");
+    }
+
+    @Test
+    void should_describe_the_opening_in_config_and_model_metadata() throws Exception {
+        Path dir = contextBuilder(contextEncoder(11, true), true).layer(openingLayer0).layer(layer1).layer(layer2).build()
+                .export(tmp.resolve("config"));
+        JsonObject config = JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject();
+        assertThat(config.get("opening_tokens").getAsInt()).isEqualTo(OPENING);
+        assertThat(config.getAsJsonArray("opening_pooling").toString()).isEqualTo("[\"max\",\"mean\",\"cls\"]");
+        assertThat(config.getAsJsonArray("pooling").toString()).isEqualTo("[\"cls\",\"mean\",\"max\"]");
+        assertThat(config.get("hidden_size").getAsInt()).isEqualTo(HIDDEN);
+        assertThat(config.getAsJsonObject("parapet").get("head").getAsString()).isEqualTo("synthetic");
+        Map<String, String> props;
+        try (InputStream in = Files.newInputStream(dir.resolve("model.onnx"))) {
+            props = ModelProto.parseFrom(in).getMetadataPropsList().stream()
+                    .collect(Collectors.toMap(StringStringEntryProto::getKey, StringStringEntryProto::getValue));
+        }
+        assertThat(props).containsEntry("parapet.opening_tokens", "4")
+                .containsEntry("parapet.opening_pooling", "[\"max\",\"mean\",\"cls\"]")
+                .containsEntry("parapet.pooling", "[\"cls\",\"mean\",\"max\"]");
+
+        JsonObject plain = JsonParser.parseString(Files.readString(export(11, true).resolve("config.json"))).getAsJsonObject();
+        assertThat(plain.has("opening_tokens")).isFalse();
+        assertThat(plain.has("opening_pooling")).isFalse();
+    }
+
+    @Test
+    void should_reject_invalid_openings() {
+        ModelProto encoder = contextEncoder(11, true);
+        assertThatThrownBy(() -> openingBuilder(encoder).opening(1, List.of(TokenPooling.MEAN)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("opening tokens must be >= 2").hasMessageContaining("got 1");
+        assertThatThrownBy(() -> openingBuilder(encoder).opening(0, List.of(TokenPooling.MEAN)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("opening tokens must be >= 2");
+        assertThatThrownBy(() -> openingBuilder(encoder).opening(OPENING, List.of()).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("opening poolings must list at least one");
+        assertThatThrownBy(() -> openingBuilder(encoder).opening(OPENING, null).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("opening poolings must list at least one");
+        assertThatThrownBy(() -> openingBuilder(encoder).opening(OPENING, List.of(TokenPooling.MAX, TokenPooling.MAX)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("opening poolings must not repeat");
+        assertThatThrownBy(() -> contextBuilder(encoder, true).layer(layer0).layer(layer1).layer(layer2).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("layer 0 takes 24 inputs but 3 pooling(s) and 3 opening pooling(s) of the 8-wide encoder output give 48");
+        // back to no opening: the plain 24-input head builds again
+        assertThat(contextBuilder(encoder, true).opening(0, List.of()).layer(layer0).layer(layer1).layer(layer2).build().featureSize())
+                .isEqualTo(3 * HIDDEN);
+    }
+
+    @Test
+    void should_refuse_encoders_the_opening_cannot_copy() {
+        ModelProto encoder = contextEncoder(11, true);
+        GraphProto branch = GraphProto.newBuilder().setName("branch").build();
+        GraphProto.Builder withIf = encoder.getGraph().toBuilder().addNode(NodeProto.newBuilder().setOpType("If").setName("branching")
+                .addInput("mask").addOutput("unused")
+                .addAttribute(AttributeProto.newBuilder().setName("then_branch").setType(AttributeProto.AttributeType.GRAPH).setG(branch))
+                .addAttribute(AttributeProto.newBuilder().setName("else_branch").setType(AttributeProto.AttributeType.GRAPH).setG(branch)));
+        assertThatThrownBy(() -> openingBuilder(encoder.toBuilder().setGraph(withIf).build()).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("opening cannot copy node \"branching\" (If)").hasMessageContaining("subgraph");
+        GraphProto.Builder withPositions = encoder.getGraph().toBuilder()
+                .addInput(valueInfo("position_ids", TensorProto.DataType.INT64, dim("batch_size"), dim("sequence_length")));
+        assertThatThrownBy(() -> openingBuilder(encoder.toBuilder().setGraph(withPositions).build()).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("opening cannot feed the encoder inputs [position_ids]");
+        ModelProto opset10 = encoder.toBuilder().setOpsetImport(0, OperatorSetIdProto.newBuilder().setDomain("").setVersion(10)).build();
+        assertThatThrownBy(() -> openingBuilder(opset10).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("opening needs an encoder of opset 11 or later");
+    }
+
+    /**
+     * Texts below, at and above {@link #OPENING} tokens, alone and padded into one batch, against a
+     * reference that runs the plain encoder on the whole text and on the hand-built opening.
+     */
+    private void checkOpening(int opset, boolean types) throws Exception {
+        ModelProto encoder = contextEncoder(opset, types);
+        Path dir = contextBuilder(encoder, true).layer(openingLayer0).layer(layer1).layer(layer2).build()
+                .export(tmp.resolve("opening-" + opset + "-" + types));
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession fused = env.createSession(dir.resolve("model.onnx").toString(), new OrtSession.SessionOptions());
+             OrtSession plain = env.createSession(encoder.toByteArray(), new OrtSession.SessionOptions())) {
+            int width = Arrays.stream(TEXTS).mapToInt(t -> t.length).max().orElseThrow();
+            long[][] padded = new long[TEXTS.length][width];
+            long[][] paddedMask = new long[TEXTS.length][width];
+            long[][] paddedTypes = new long[TEXTS.length][width];
+            double[] alone = new double[TEXTS.length];
+            for (int t = 0; t < TEXTS.length; t++) {
+                long[] ids = TEXTS[t];
+                long[] mask = new long[ids.length];
+                Arrays.fill(mask, 1);
+                long[] tt = tokenTypes(ids.length);
+                System.arraycopy(ids, 0, padded[t], 0, ids.length);
+                System.arraycopy(mask, 0, paddedMask[t], 0, ids.length);
+                System.arraycopy(tt, 0, paddedTypes[t], 0, ids.length);
+
+                float[][] logits = (float[][]) run(env, fused, new long[][] {ids}, new long[][] {mask}, new long[][] {tt});
+                alone[t] = softmax1(logits[0]);
+                long[] openingIds = openingOf(ids);
+                long[] openingMask = new long[openingIds.length];
+                Arrays.fill(openingMask, 1);
+                long[] openingTypes = Arrays.copyOf(tt, openingIds.length);
+                float[][] whole = ((float[][][]) run(env, plain, new long[][] {ids}, new long[][] {mask}, new long[][] {tt}))[0];
+                float[][] opening = ((float[][][]) run(env, plain, new long[][] {openingIds}, new long[][] {openingMask},
+                        new long[][] {openingTypes}))[0];
+                double[] features = new double[(POOLINGS.size() + OPENING_POOLINGS.size()) * HIDDEN];
+                int at = 0;
+                for (TokenPooling pooling : POOLINGS) {
+                    System.arraycopy(pooled(whole, mask, pooling), 0, features, at, HIDDEN);
+                    at += HIDDEN;
+                }
+                for (TokenPooling pooling : OPENING_POOLINGS) {
+                    System.arraycopy(pooled(opening, openingMask, pooling), 0, features, at, HIDDEN);
+                    at += HIDDEN;
+                }
+                assertThat(alone[t]).as("text of %d tokens", ids.length)
+                        .isCloseTo(probability(features, List.of(openingLayer0, layer1, layer2)), within(1e-5));
+            }
+            float[][] batch = (float[][]) run(env, fused, padded, paddedMask, paddedTypes);
+            for (int t = 0; t < TEXTS.length; t++) {
+                assertThat(softmax1(batch[t])).as("padded text of %d tokens", TEXTS[t].length).isCloseTo(alone[t], within(1e-5));
+            }
+        }
+    }
+
+    /** The opening rule written out: the first min(len, N) - 1 tokens, then the last real token. */
+    private static long[] openingOf(long[] ids) {
+        long[] opening = Arrays.copyOf(ids, Math.min(ids.length, OPENING));
+        opening[opening.length - 1] = ids[ids.length - 1];
+        return opening;
+    }
+
+    /** Type 0 for the first half of a text, 1 for the rest, so the opening's types differ from the whole's tail. */
+    private static long[] tokenTypes(int length) {
+        long[] types = new long[length];
+        for (int i = length / 2; i < length; i++) {
+            types[i] = 1;
+        }
+        return types;
+    }
+
+    /** Masked pooling of one row in double precision, L2-normalised as the exporter's normalize(true). */
+    private static double[] pooled(float[][] tokens, long[] mask, TokenPooling pooling) {
+        double[] v = new double[HIDDEN];
+        if (pooling == TokenPooling.CLS) {
+            for (int j = 0; j < HIDDEN; j++) {
+                v[j] = tokens[0][j];
+            }
+        } else {
+            Arrays.fill(v, pooling == TokenPooling.MAX ? Double.NEGATIVE_INFINITY : 0);
+            int kept = 0;
+            for (int s = 0; s < tokens.length; s++) {
+                if (mask[s] == 0) {
+                    continue;
+                }
+                kept++;
+                for (int j = 0; j < HIDDEN; j++) {
+                    v[j] = pooling == TokenPooling.MAX ? Math.max(v[j], tokens[s][j]) : v[j] + tokens[s][j];
+                }
+            }
+            if (pooling == TokenPooling.MEAN) {
+                for (int j = 0; j < HIDDEN; j++) {
+                    v[j] /= kept;
+                }
+            }
+        }
+        double norm = 0;
+        for (double x : v) {
+            norm += x * x;
+        }
+        norm = Math.max(Math.sqrt(norm), 1e-12);
+        for (int j = 0; j < HIDDEN; j++) {
+            v[j] /= norm;
+        }
+        return v;
+    }
+
+    /** Runs a session on ids, mask and (when it takes them) token types; returns its first output. */
+    private static Object run(OrtEnvironment env, OrtSession session, long[][] ids, long[][] mask, long[][] types) throws OrtException {
+        long[] shape = {ids.length, ids[0].length};
+        List<OnnxTensor> tensors = new ArrayList<>();
+        try {
+            Map<String, OnnxTensor> inputs = new HashMap<>();
+            inputs.put("input_ids", tensor(env, ids, shape, tensors));
+            inputs.put("attention_mask", tensor(env, mask, shape, tensors));
+            if (session.getInputNames().contains("token_type_ids")) {
+                inputs.put("token_type_ids", tensor(env, types, shape, tensors));
+            }
+            try (OrtSession.Result result = session.run(inputs)) {
+                return result.get(0).getValue();
+            }
+        } finally {
+            tensors.forEach(OnnxTensor::close);
+        }
+    }
+
+    private static OnnxTensor tensor(OrtEnvironment env, long[][] rows, long[] shape, List<OnnxTensor> opened) throws OrtException {
+        LongBuffer buf = LongBuffer.allocate(rows.length * rows[0].length);
+        for (long[] row : rows) {
+            buf.put(row);
+        }
+        buf.flip();
+        OnnxTensor t = OnnxTensor.createTensor(env, buf, shape);
+        opened.add(t);
+        return t;
+    }
+
     private static double softmax1(float[] logits) {
         return 1.0 / (1.0 + Math.exp(logits[0] - logits[1]));
     }
@@ -139,8 +413,13 @@ class FusedHeadExporterTest {
                 features[p * HIDDEN + j] = v[j] / norm;
             }
         }
+        return probability(features, List.of(layer0, layer1, layer2));
+    }
+
+    /** Dense layers and calibration {@code sigmoid(1.7 z - 0.4)} in double precision. */
+    private static double probability(double[] features, List<FusedHeadExporter.DenseLayer> layers) {
         double[] x = features;
-        for (FusedHeadExporter.DenseLayer l : List.of(layer0, layer1, layer2)) {
+        for (FusedHeadExporter.DenseLayer l : layers) {
             double[] y = new double[l.out()];
             for (int o = 0; o < l.out(); o++) {
                 double s = l.bias()[o];
@@ -165,6 +444,20 @@ class FusedHeadExporterTest {
                 .poolings(POOLINGS).normalize(normalize)
                 .layer(layer0).layer(layer1).layer(layer2)
                 .calibration(1.7, -0.4).labels(List.of("ok", "bad")).maxLength(64).metadata(Map.of("head", "synthetic"));
+    }
+
+    /** A normalised CLS/MEAN/MAX head on {@code encoder}, reading the opening when asked; layers still to add. */
+    private FusedHeadExporter.Builder contextBuilder(ModelProto encoder, boolean opening) {
+        FusedHeadExporter.Builder b = FusedHeadExporter.builder()
+                .encoder(new ByteArrayInputStream(encoder.toByteArray()))
+                .tokenizer(new ByteArrayInputStream(TOKENIZER.getBytes(StandardCharsets.UTF_8)))
+                .poolings(POOLINGS).normalize(true)
+                .calibration(1.7, -0.4).labels(List.of("ok", "bad")).maxLength(64).metadata(Map.of("head", "synthetic"));
+        return opening ? b.opening(OPENING, OPENING_POOLINGS) : b;
+    }
+
+    private FusedHeadExporter.Builder openingBuilder(ModelProto encoder) {
+        return contextBuilder(encoder, true).layer(openingLayer0).layer(layer1).layer(layer2);
     }
 
     private Path export(int opset, boolean normalize) {
@@ -204,6 +497,65 @@ class FusedHeadExporterTest {
                 TensorShapeProto.Dimension.newBuilder().setDimValue(HIDDEN).build()));
         return ModelProto.newBuilder().setIrVersion(opset <= 11 ? 6 : opset <= 13 ? 7 : 8).setProducerName("parapet-test")
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset)).setGraph(g).build();
+    }
+
+    /**
+     * Token vectors that depend on the token, its type and the kept tokens:
+     * {@code tanh((e + 0.25 · Σ_kept e) · P)} with {@code e = words[id] + types[type]}. A tensor is
+     * named "mask" and one node has no name, as real exports do.
+     */
+    private ModelProto contextEncoder(int opset, boolean withTypes) {
+        GraphProto.Builder g = GraphProto.newBuilder().setName("context-encoder");
+        for (String input : withTypes ? List.of("input_ids", "attention_mask", "token_type_ids") : List.of("input_ids", "attention_mask")) {
+            g.addInput(valueInfo(input, TensorProto.DataType.INT64, dim("batch_size"), dim("sequence_length")));
+        }
+        g.addInitializer(matrix("word_embeddings", contextWords));
+        g.addInitializer(matrix("projection", projection));
+        g.addInitializer(TensorProto.newBuilder().setName("context_scale").setDataType(TensorProto.DataType.FLOAT.getNumber())
+                .addFloatData(0.25f));
+        g.addNode(node("Gather", "words", List.of("word_embeddings", "input_ids"), "words"));
+        String embedded = "words";
+        if (withTypes) {
+            g.addInitializer(matrix("type_embeddings", contextTypes));
+            g.addNode(node("Gather", "types", List.of("type_embeddings", "token_type_ids"), "types"));
+            g.addNode(node("Add", "embed", List.of("words", "types"), "embedded"));
+            embedded = "embedded";
+        }
+        g.addNode(node("Cast", "mask_cast", List.of("attention_mask"), "mask").toBuilder()
+                .addAttribute(AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT)
+                        .setI(TensorProto.DataType.FLOAT.getNumber())).build());
+        if (opset >= 13) {
+            g.addInitializer(TensorProto.newBuilder().setName("row_axes").setDataType(TensorProto.DataType.INT64.getNumber())
+                    .addDims(1).addInt64Data(1));
+            g.addNode(node("Unsqueeze", "mask_row", List.of("mask", "row_axes"), "mask_row"));
+        } else {
+            g.addNode(node("Unsqueeze", "mask_row", List.of("mask"), "mask_row").toBuilder()
+                    .addAttribute(AttributeProto.newBuilder().setName("axes").setType(AttributeProto.AttributeType.INTS).addInts(1)).build());
+        }
+        g.addNode(node("MatMul", "context", List.of("mask_row", embedded), "context"));
+        g.addNode(node("Mul", "", List.of("context", "context_scale"), "context_scaled"));
+        g.addNode(node("Add", "mix", List.of(embedded, "context_scaled"), "mixed"));
+        g.addNode(node("MatMul", "project", List.of("mixed", "projection"), "projected"));
+        g.addNode(node("Tanh", "activate", List.of("projected"), "last_hidden_state"));
+        g.addOutput(valueInfo("last_hidden_state", TensorProto.DataType.FLOAT, dim("batch_size"), dim("sequence_length"),
+                TensorShapeProto.Dimension.newBuilder().setDimValue(HIDDEN).build()));
+        return ModelProto.newBuilder().setIrVersion(opset <= 11 ? 6 : opset <= 13 ? 7 : 8).setProducerName("parapet-test")
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset)).setGraph(g).build();
+    }
+
+    private static NodeProto node(String op, String name, List<String> inputs, String output) {
+        return NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addOutput(output).build();
+    }
+
+    private static TensorProto matrix(String name, float[][] rows) {
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT.getNumber())
+                .addDims(rows.length).addDims(rows[0].length);
+        for (float[] row : rows) {
+            for (float v : row) {
+                t.addFloatData(v);
+            }
+        }
+        return t.build();
     }
 
     private static TensorShapeProto.Dimension dim(String name) {

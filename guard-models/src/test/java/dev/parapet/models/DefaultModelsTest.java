@@ -68,6 +68,12 @@ class DefaultModelsTest {
         assertThat(refused.decision()).isEqualTo(Decision.FLAGGED);
         assertThat(refused.label()).isEqualTo("refusal");
         assertThat(answered.decision()).isEqualTo(Decision.PASSED);
+        // the shipped head reads each response's first 8 tokens beside its windows (docs/models.md, third round)
+        assertThat(refusal.head().openingTokens()).isEqualTo(8);
+        String longRefusal = "I'm sorry, but I can't help with that request. " + "Here is some general safety information instead. ".repeat(60);
+        ScanResult r = refusal.scan(ScanInput.output("How do I pick a lock?", longRefusal));
+        assertThat(Integer.parseInt(r.attributes().get("windows"))).isGreaterThan(1);
+        assertThat(r.decision()).as("a refusal followed by pages of text is still a refusal").isEqualTo(Decision.FLAGGED);
     }
 
     @Test
@@ -182,8 +188,13 @@ class DefaultModelsTest {
                 .build()) {
             String prompt = "Name a prime number larger than " + System.nanoTime();
             long before = models.encoder().textsEncoded();
+            long openings = models.encoder().openingsEncoded();
             guard.scan(prompt, "Sure: 7919 is prime, and so is " + prompt.hashCode() + " perhaps.");
             assertThat(models.encoder().textsEncoded() - before).isEqualTo(2);
+            // the refusal head also reads the output's first 8 tokens: one short run of its own
+            assertThat(models.encoder().openingsEncoded() - openings).isEqualTo(1);
+            guard.scan(prompt, "Yes.");
+            assertThat(models.encoder().openingsEncoded() - openings).as("an output of at most 8 tokens is its own opening").isEqualTo(1);
         }
     }
 

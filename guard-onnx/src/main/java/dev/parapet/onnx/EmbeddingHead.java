@@ -44,6 +44,12 @@ import java.util.Objects;
  *     same calibration, read as the chance the response beats a typical one (Bradley-Terry).</li>
  * </ul>
  *
+ * <p>A {@link Input#TEXT TEXT} head may also read the text's <em>opening</em> ({@link #openingTokens()}
+ * &gt; 0): the poolings ({@link #openingPoolings()}) of its first tokens encoded on their own, as
+ * {@link TextEncoder#encodeOpenings} computes them. Its features are then the window's poolings
+ * followed by the opening's, and every window of a text is scored with the same opening. A
+ * refusal states itself in its first words, while a whole-text embedding is mostly about the topic.
+ *
  * Immutable and thread-safe.
  */
 public final class EmbeddingHead {
@@ -100,6 +106,8 @@ public final class EmbeddingHead {
     private final List<Pooling> poolings;
     private final boolean normalize;
     private final List<PairFeature> pairFeatures;
+    private final int openingTokens;
+    private final List<Pooling> openingPoolings;
     private final List<Dense> layers;
     private final double calibrationA;
     private final double calibrationB;
@@ -117,6 +125,8 @@ public final class EmbeddingHead {
         this.poolings = List.copyOf(b.poolings);
         this.normalize = b.normalize;
         this.pairFeatures = List.copyOf(b.pairFeatures);
+        this.openingTokens = b.openingTokens;
+        this.openingPoolings = List.copyOf(b.openingPoolings);
         this.layers = List.copyOf(b.layers);
         this.calibrationA = b.calibrationA;
         this.calibrationB = b.calibrationB;
@@ -134,10 +144,34 @@ public final class EmbeddingHead {
     /** The feature vector of one text: the chosen poolings, each L2-normalised if {@link #normalize()}, concatenated. */
     public float[] textFeatures(PooledEmbedding e) {
         Objects.requireNonNull(e, "embedding");
+        return parts(e, poolings);
+    }
+
+    /**
+     * The feature vector of one window of a text and the text's opening: {@link #textFeatures} of
+     * the window followed by the opening's {@link #openingPoolings()}, each L2-normalised if
+     * {@link #normalize()}.
+     *
+     * @throws IllegalStateException when this head reads no opening
+     */
+    public float[] textFeatures(PooledEmbedding window, PooledEmbedding opening) {
+        Objects.requireNonNull(window, "window");
+        Objects.requireNonNull(opening, "opening");
+        if (openingTokens == 0) {
+            throw new IllegalStateException("head '" + name + "' reads no opening; use textFeatures(window)");
+        }
+        float[] a = parts(window, poolings);
+        float[] b = parts(opening, openingPoolings);
+        float[] f = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, f, a.length, b.length);
+        return f;
+    }
+
+    private float[] parts(PooledEmbedding e, List<Pooling> which) {
         int h = e.dimension();
-        float[] f = new float[h * poolings.size()];
-        for (int p = 0; p < poolings.size(); p++) {
-            float[] part = e.get(poolings.get(p));
+        float[] f = new float[h * which.size()];
+        for (int p = 0; p < which.size(); p++) {
+            float[] part = e.get(which.get(p));
             double scale = 1.0;
             if (normalize) {
                 double sum = 0;
@@ -192,15 +226,30 @@ public final class EmbeddingHead {
         return 1.0 / (1.0 + Math.exp(-z));
     }
 
-    /** Probability for one text (task with {@link Input#TEXT}). */
+    /**
+     * Probability for one text (task with {@link Input#TEXT}).
+     *
+     * @throws IllegalStateException when this head also reads the text's opening: use {@link #probability(PooledEmbedding, PooledEmbedding)}
+     */
     public double probability(PooledEmbedding text) {
+        if (openingTokens > 0) {
+            throw new IllegalStateException("head '" + name + "' also reads the text's first " + openingTokens
+                    + " tokens; pass the opening (TextEncoder.encodeOpenings) as well");
+        }
         return probability(textFeatures(text));
     }
 
-    /** Probability for a pair (task with {@link Input#PAIR}). */
-    public double probability(PooledEmbedding prompt, PooledEmbedding response) {
-        return probability(pairFeatures(prompt, response));
+    /**
+     * Probability for a pair (task with {@link Input#PAIR}: prompt, response), or for one window of a
+     * text and the text's opening (a {@link Input#TEXT TEXT} head with {@link #openingTokens()} &gt; 0).
+     */
+    public double probability(PooledEmbedding first, PooledEmbedding second) {
+        if (input == Input.TEXT) {
+            return probability(textFeatures(first, second));
+        }
+        return probability(pairFeatures(first, second));
     }
+
 
     public int inputSize() {
         return layers.get(0).in();
@@ -238,6 +287,16 @@ public final class EmbeddingHead {
 
     public boolean normalize() {
         return normalize;
+    }
+
+    /** Tokens of the text's opening this head reads (special tokens included), or 0 when it reads none. */
+    public int openingTokens() {
+        return openingTokens;
+    }
+
+    /** Poolings of the opening this head reads; empty when {@link #openingTokens()} is 0. */
+    public List<Pooling> openingPoolings() {
+        return openingPoolings;
     }
 
     public List<PairFeature> pairFeatureList() {
@@ -309,6 +368,14 @@ public final class EmbeddingHead {
                 poolings.add(Pooling.valueOf(p.getAsString().toUpperCase(Locale.ROOT)));
             }
             b.poolings(poolings).normalize(root.has("normalize") && root.get("normalize").getAsBoolean());
+            if (root.has("opening") && !root.get("opening").isJsonNull()) {
+                JsonObject op = root.getAsJsonObject("opening");
+                List<Pooling> ops = new ArrayList<>();
+                for (JsonElement p : op.getAsJsonArray("pooling")) {
+                    ops.add(Pooling.valueOf(p.getAsString().toUpperCase(Locale.ROOT)));
+                }
+                b.opening(op.get("tokens").getAsInt(), ops);
+            }
             if (root.has("pair_features")) {
                 List<PairFeature> pf = new ArrayList<>();
                 for (JsonElement p : root.getAsJsonArray("pair_features")) {
@@ -362,6 +429,14 @@ public final class EmbeddingHead {
             JsonArray pf = new JsonArray();
             pairFeatures.forEach(p -> pf.add(p.name().toLowerCase(Locale.ROOT)));
             root.add("pair_features", pf);
+        }
+        if (openingTokens > 0) {
+            JsonObject op = new JsonObject();
+            op.addProperty("tokens", openingTokens);
+            JsonArray opp = new JsonArray();
+            openingPoolings.forEach(p -> opp.add(p.name().toLowerCase(Locale.ROOT)));
+            op.add("pooling", opp);
+            root.add("opening", op);
         }
         JsonArray labelArray = new JsonArray();
         labels.forEach(labelArray::add);
@@ -423,6 +498,7 @@ public final class EmbeddingHead {
     @Override
     public String toString() {
         return "EmbeddingHead{" + name + ", " + task + ", " + input + ", encoder=" + encoderName + ", pooling=" + poolings
+                + (openingTokens > 0 ? ", opening=" + openingTokens + " tokens " + openingPoolings : "")
                 + ", layers=" + layers.size() + ", threshold=" + threshold + '}';
     }
 
@@ -437,6 +513,8 @@ public final class EmbeddingHead {
         private List<Pooling> poolings = List.of(Pooling.MEAN);
         private boolean normalize;
         private List<PairFeature> pairFeatures = List.of();
+        private int openingTokens;
+        private List<Pooling> openingPoolings = List.of();
         private final List<Dense> layers = new ArrayList<>();
         private double calibrationA = 1.0;
         private double calibrationB = 0.0;
@@ -486,6 +564,29 @@ public final class EmbeddingHead {
             return this;
         }
 
+        /**
+         * Also read the text's opening: the poolings of its first {@code tokens} tokens (special tokens
+         * included), encoded on their own ({@link TextEncoder#encodeOpenings}). {@code tokens == 0} with
+         * no poolings reads none (the default).
+         */
+        public Builder opening(int tokens, List<Pooling> poolings) {
+            Objects.requireNonNull(poolings, "opening poolings");
+            if (tokens == 0 && poolings.isEmpty()) {
+                this.openingTokens = 0;
+                this.openingPoolings = List.of();
+                return this;
+            }
+            if (tokens < 3) {
+                throw new IllegalArgumentException("opening tokens must be >= 3 (special tokens included), got " + tokens);
+            }
+            if (poolings.isEmpty() || poolings.stream().anyMatch(Objects::isNull)) {
+                throw new IllegalArgumentException("an opening needs at least one pooling, got " + poolings);
+            }
+            this.openingTokens = tokens;
+            this.openingPoolings = List.copyOf(poolings);
+            return this;
+        }
+
         public Builder layer(Dense layer) {
             layers.add(Objects.requireNonNull(layer, "layer"));
             return this;
@@ -527,6 +628,13 @@ public final class EmbeddingHead {
             }
             if (layers.isEmpty()) {
                 throw new IllegalArgumentException("head '" + name + "': at least one layer is required");
+            }
+            if (openingTokens > 0 && input != Input.TEXT) {
+                throw new IllegalArgumentException("head '" + name + "': only a TEXT head can read an opening");
+            }
+            if (openingTokens > maxLength) {
+                throw new IllegalArgumentException("head '" + name + "': an opening of " + openingTokens
+                        + " tokens is longer than the encoder's " + maxLength + "-token windows");
             }
             if (input == Input.PAIR && pairFeatures.isEmpty()) {
                 throw new IllegalArgumentException("head '" + name + "': a PAIR head needs pairFeatures");

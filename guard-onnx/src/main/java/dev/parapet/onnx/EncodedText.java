@@ -13,7 +13,13 @@ public record EncodedText(List<WindowEmbedding> windows, PooledEmbedding pooled)
         windows = List.copyOf(windows);
     }
 
-    /** One window of a text: its span and poolings. */
-    public record WindowEmbedding(int index, int start, int end, PooledEmbedding embedding) {
+    /**
+     * One window of a text: its span, poolings and length in tokens (special tokens included;
+     * {@code -1} when unknown).
+     */
+    public record WindowEmbedding(int index, int start, int end, PooledEmbedding embedding, int tokens) {
+        public WindowEmbedding(int index, int start, int end, PooledEmbedding embedding) {
+            this(index, start, end, embedding, -1);
+        }
     }
 }

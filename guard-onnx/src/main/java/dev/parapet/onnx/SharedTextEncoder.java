@@ -39,6 +39,7 @@ public final class SharedTextEncoder implements AutoCloseable {
     private final ConcurrentHashMap<String, CompletableFuture<EncodedText>> inFlight = new ConcurrentHashMap<>();
     private final AtomicInteger references = new AtomicInteger(1);
     private final java.util.concurrent.atomic.AtomicLong encoded = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong openingsEncoded = new java.util.concurrent.atomic.AtomicLong();
 
     private SharedTextEncoder(TextEncoder encoder, int memoEntries) {
         this.encoder = encoder;
@@ -76,6 +77,40 @@ public final class SharedTextEncoder implements AutoCloseable {
     public EncodedText encode(String text) {
         Objects.requireNonNull(text, "text");
         return encode(List.of(text)).get(0);
+    }
+
+    /**
+     * The openings of the texts ({@link TextEncoder#encodeOpenings}), in input order. Where
+     * {@code known} holds a text's encoding and the text fits in {@code tokens} tokens, its one
+     * window <em>is</em> its opening and is reused; the others go to the encoder in one call.
+     *
+     * @param known the texts' encodings by {@link #encode}, index-aligned, or {@code null}; entries may be {@code null}
+     */
+    public List<PooledEmbedding> openings(List<String> texts, List<EncodedText> known, int tokens) {
+        Objects.requireNonNull(texts, "texts");
+        if (known != null && known.size() != texts.size()) {
+            throw new IllegalArgumentException("known has " + known.size() + " encodings for " + texts.size() + " texts");
+        }
+        PooledEmbedding[] out = new PooledEmbedding[texts.size()];
+        List<String> rest = new ArrayList<>();
+        List<Integer> where = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            EncodedText e = known == null ? null : known.get(i);
+            if (e != null && e.windows().size() == 1 && e.windows().get(0).tokens() > 0 && e.windows().get(0).tokens() <= tokens) {
+                out[i] = e.windows().get(0).embedding();
+            } else {
+                rest.add(Objects.requireNonNull(texts.get(i), "texts[" + i + "]"));
+                where.add(i);
+            }
+        }
+        if (!rest.isEmpty()) {
+            openingsEncoded.addAndGet(rest.size());
+            List<PooledEmbedding> done = encoder.encodeOpenings(rest, tokens);
+            for (int k = 0; k < done.size(); k++) {
+                out[where.get(k)] = done.get(k);
+            }
+        }
+        return java.util.Arrays.asList(out);
     }
 
     /** Encodes the texts, reusing memoised ones; every miss goes into one encoder call. */
@@ -168,7 +203,12 @@ public final class SharedTextEncoder implements AutoCloseable {
         }
     }
 
-    /** How many texts this instance has sent to the encoder (memo hits excluded); for tests and metrics. */
+    /** How many openings this instance has run ({@link #openings}; reused windows excluded); for tests and metrics. */
+    public long openingsEncoded() {
+        return openingsEncoded.get();
+    }
+
+    /** How many texts this instance has sent to the encoder (memo hits excluded; openings are counted apart); for tests and metrics. */
     public long textsEncoded() {
         return encoded.get();
     }

@@ -109,6 +109,93 @@ public final class TextEncoder implements AutoCloseable {
         return windows(texts);
     }
 
+    /**
+     * The poolings of each text's <em>opening</em>: its first {@code tokens} tokens (special tokens
+     * included) encoded on their own, in input order. The opening is the first window cut to
+     * {@code tokens - 1} tokens plus the window's last token (for BERT-style tokenizers
+     * {@code [CLS] w1 ... [SEP]}), which is exactly the first window an encoder with
+     * {@code maxLength(tokens)} would make; a text of at most {@code tokens} tokens is its own
+     * opening. Only a prefix of a long text is tokenized (cut at whitespace, so the first tokens are
+     * those of the whole text). Heads that read openings ({@link EmbeddingHead#openingTokens()})
+     * are trained on exactly this.
+     *
+     * @param tokens 3 to {@link #maxLength()}
+     */
+    public List<PooledEmbedding> encodeOpenings(List<String> texts, int tokens) {
+        Objects.requireNonNull(texts, "texts");
+        if (tokens < 3 || tokens > maxLength()) {
+            throw new IllegalArgumentException("opening tokens must be in [3, " + maxLength() + "], got " + tokens);
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            if (texts.get(i) == null) {
+                throw new NullPointerException("texts[" + i + "]");
+            }
+        }
+        if (texts.isEmpty()) {
+            return List.of();
+        }
+        return handle.use(() -> openingsAll(texts, tokens));
+    }
+
+    private List<PooledEmbedding> openingsAll(List<String> texts, int tokens) {
+        List<Window> firsts = new java.util.ArrayList<>(texts.size());
+        for (int t = 0; t < texts.size(); t++) {
+            firsts.add(openingWindow(texts.get(t), t, tokens));
+        }
+        int h = dimension;
+        float[][] rows = handle.runner.run(firsts, (FloatBuffer fb, long[] shape, int row, Window w) -> pool(fb, shape, row, w, h));
+        List<PooledEmbedding> out = new java.util.ArrayList<>(texts.size());
+        for (float[] row : rows) {
+            out.add(split(row, h));
+        }
+        return out;
+    }
+
+    /** The token ids an opening runs on (package-private for tests). */
+    Window openingWindow(String text, int owner, int tokens) {
+        return opening(firstWindow(text, tokens), owner, tokens);
+    }
+
+    /** The first window of a text, tokenizing a whitespace-cut prefix long enough to hold {@code tokens} tokens. */
+    private Window firstWindow(String text, int tokens) {
+        int budget = Math.max(256, tokens * 32);
+        while (true) {
+            String prefix = text;
+            if (text.length() > budget) {
+                int cut = budget;
+                while (cut > 0 && !Character.isWhitespace(text.charAt(cut))) {
+                    cut--;
+                }
+                prefix = cut > 0 ? text.substring(0, cut) : null;
+            }
+            if (prefix != null) {
+                List<Window> ws = handle.tokenizer.windows(List.of(prefix));
+                // one token more than kept: the kept ones are then whole and the same as in the full text
+                if (prefix.length() == text.length() || ws.size() > 1 || ws.get(0).length() > tokens) {
+                    return ws.get(0);
+                }
+            }
+            if (budget >= text.length()) {
+                return handle.tokenizer.windows(List.of(text)).get(0);
+            }
+            budget = (int) Math.min(text.length(), budget * 4L);
+        }
+    }
+
+    private static Window opening(Window w, int owner, int tokens) {
+        int n = w.length();
+        if (n <= tokens) {
+            return new Window(owner, 0, w.ids(), w.mask(), w.types(), w.start(), w.end());
+        }
+        long[] ids = java.util.Arrays.copyOf(w.ids(), tokens);
+        long[] mask = java.util.Arrays.copyOf(w.mask(), tokens);
+        long[] types = w.types() == null ? null : java.util.Arrays.copyOf(w.types(), tokens);
+        // the last token (e.g. [SEP]) moves into the last place; token types stay those of the first tokens
+        ids[tokens - 1] = w.ids()[n - 1];
+        mask[tokens - 1] = w.mask()[n - 1];
+        return new Window(owner, 0, ids, mask, types, w.start(), w.end());
+    }
+
     /** Through the micro-batcher when there is one; either way under the handle's lifecycle lock. */
     private List<EncodedText> windows(List<String> texts) {
         return batcher != null ? batcher.callAll(texts) : handle.use(() -> windowsAll(texts));
@@ -140,7 +227,7 @@ public final class TextEncoder implements AutoCloseable {
         }
         for (int i = 0; i < windows.size(); i++) {
             Window w = windows.get(i);
-            perText.get(w.owner()).add(new EncodedText.WindowEmbedding(w.index(), w.start(), w.end(), split(rows[i], h)));
+            perText.get(w.owner()).add(new EncodedText.WindowEmbedding(w.index(), w.start(), w.end(), split(rows[i], h), w.length()));
         }
         List<EncodedText> out = new java.util.ArrayList<>(texts.size());
         for (List<EncodedText.WindowEmbedding> ws : perText) {

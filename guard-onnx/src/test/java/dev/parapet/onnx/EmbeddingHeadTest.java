@@ -54,6 +54,36 @@ class EmbeddingHeadTest {
     }
 
     @Test
+    void should_append_the_openings_poolings_and_round_trip_them() {
+        EmbeddingHead head = EmbeddingHead.builder("opening").encoder("e", "00", 64)
+                .poolings(List.of(Pooling.CLS)).normalize(true).opening(12, List.of(Pooling.MEAN, Pooling.CLS))
+                .layer(new EmbeddingHead.Dense(6, 1, new float[]{1, 0, 0, 0, 0, 1}, new float[1], EmbeddingHead.Activation.NONE))
+                .labels(List.of("compliance", "refusal")).build();
+        PooledEmbedding window = new PooledEmbedding(new float[2], new float[]{3, 4}, new float[2]);
+        PooledEmbedding opening = new PooledEmbedding(new float[]{0, 2}, new float[]{-1, 0}, new float[2]);
+        assertThat(head.textFeatures(window, opening)).containsExactly(0.6f, 0.8f, 0, 1, -1, 0);
+        // z = 0.6 + 0 : the first window unit plus the opening's CLS second unit
+        assertThat(head.probability(window, opening)).isCloseTo(1 / (1 + Math.exp(-0.6)), within(1e-6));
+        assertThatThrownBy(() -> head.probability(window)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("first 12 tokens");
+        assertThatThrownBy(() -> twoLayer().textFeatures(window, opening)).isInstanceOf(IllegalStateException.class);
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        head.write(out);
+        assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("\"opening\"");
+        EmbeddingHead back = EmbeddingHead.read(new java.io.ByteArrayInputStream(out.toByteArray()), "mem");
+        assertThat(back.openingTokens()).isEqualTo(12);
+        assertThat(back.openingPoolings()).containsExactly(Pooling.MEAN, Pooling.CLS);
+        assertThat(back.probability(window, opening)).isEqualTo(head.probability(window, opening));
+
+        assertThatThrownBy(() -> EmbeddingHead.builder("x").opening(2, List.of(Pooling.CLS))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> EmbeddingHead.builder("x").opening(12, List.of())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> EmbeddingHead.builder("x").encoder("e", "00", 8).opening(12, List.of(Pooling.CLS))
+                .layer(new EmbeddingHead.Dense(1, 1, new float[1], new float[1], EmbeddingHead.Activation.NONE))
+                .labels(List.of("a", "b")).build()).hasMessageContaining("longer than");
+    }
+
+    @Test
     void should_round_trip_through_json() {
         EmbeddingHead head = twoLayer();
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -61,7 +61,7 @@ class TextEncoderMicroBatchingTest {
         assertThat(on.toBuilder().build().microBatchWait()).isEqualTo(Duration.ofMillis(2));
     }
 
-    private static double cosine(float[] a, float[] b) {
+    static double cosine(float[] a, float[] b) {
         double dot = 0;
         double na = 0;
         double nb = 0;

@@ -8,6 +8,7 @@ import dev.parapet.core.ScanResult;
 import dev.parapet.core.Scanner;
 import dev.parapet.onnx.EmbeddingHead;
 import dev.parapet.onnx.EncodedText;
+import dev.parapet.onnx.PooledEmbedding;
 import dev.parapet.onnx.SharedTextEncoder;
 
 import java.time.Duration;
@@ -68,10 +69,16 @@ public final class HeadScanner implements Scanner {
         int dimension = encoder.encoder().dimension();
         int poolings = head.poolings().size();
         int pairs = head.input() == EmbeddingHead.Input.PAIR ? head.pairFeatureList().size() : 1;
-        long expected = (long) dimension * poolings * pairs;
+        int opening = head.openingPoolings().size();
+        long expected = (long) dimension * (poolings + opening) * pairs;
+        if (head.openingTokens() > encoder.encoder().maxLength()) {
+            throw new ModelLoadException("head '" + head.name() + "' (scanner '" + scanner + "') reads the first " + head.openingTokens()
+                    + " tokens of a text but the encoder's windows are " + encoder.encoder().maxLength() + " tokens");
+        }
         if (head.inputSize() != expected) {
             String layout = dimension + " x " + poolings + " pooling" + (poolings == 1 ? "" : "s") + " " + head.poolings()
-                    + (head.input() == EmbeddingHead.Input.PAIR ? " x " + pairs + " pair features " + head.pairFeatureList() : "");
+                    + (head.input() == EmbeddingHead.Input.PAIR ? " x " + pairs + " pair features " + head.pairFeatureList() : "")
+                    + (opening > 0 ? " + " + opening + " opening pooling" + (opening == 1 ? "" : "s") + " " + head.openingPoolings() : "");
             throw new ModelLoadException("head '" + head.name() + "' (scanner '" + scanner + "', trained on " + head.encoderName()
                     + ") takes " + head.inputSize() + " features but encoder " + encoder.encoder().source().modelName() + " gives "
                     + expected + " (" + layout + "); use the encoder the head was trained on");
@@ -135,8 +142,12 @@ public final class HeadScanner implements Scanner {
             }
         }
         List<EncodedText> encoded;
+        List<PooledEmbedding> openings = null;
         try {
             encoded = texts.isEmpty() ? List.of() : encoder.encode(texts);
+            if (head.openingTokens() > 0 && !texts.isEmpty()) {
+                openings = openings(inputs, parts, encoded);
+            }
         } catch (RuntimeException e) {
             Duration latency = Duration.ofNanos(System.nanoTime() - start);
             List<ScanResult> errors = new ArrayList<>(inputs.size());
@@ -156,15 +167,46 @@ public final class HeadScanner implements Scanner {
                 continue;
             }
             List<Scored> scored = new ArrayList<>();
+            PooledEmbedding opening = openings == null ? null : openings.get(i);
             for (Sentences.Span sp : spans) {
                 EncodedText part = encoded.get(next++);
                 for (EncodedText.WindowEmbedding w : part.windows()) {
-                    scored.add(new Scored(sp.start() + w.start(), sp.start() + w.end(), clamp(head.probability(w.embedding()))));
+                    double p = opening == null ? head.probability(w.embedding()) : head.probability(w.embedding(), opening);
+                    scored.add(new Scored(sp.start() + w.start(), sp.start() + w.end(), clamp(p)));
                 }
             }
             results.add(toResult(in, scored, latency));
         }
         return results;
+    }
+
+    /**
+     * The opening of each input's whole text (its first words, in {@link MatchMode#SENTENCES} too);
+     * {@code null} for blank inputs. A text encoded as one whole part reuses that encoding when short.
+     */
+    private List<PooledEmbedding> openings(List<ScanInput> inputs, List<List<Sentences.Span>> parts, List<EncodedText> encoded) {
+        List<String> texts = new ArrayList<>();
+        List<EncodedText> known = new ArrayList<>();
+        List<Integer> owner = new ArrayList<>();
+        int next = 0;
+        for (int i = 0; i < inputs.size(); i++) {
+            List<Sentences.Span> spans = parts.get(i);
+            if (spans.isEmpty()) {
+                continue;
+            }
+            String text = inputs.get(i).text();
+            boolean whole = spans.size() == 1 && spans.get(0).start() == 0 && spans.get(0).end() == text.length();
+            texts.add(text);
+            known.add(whole ? encoded.get(next) : null);
+            owner.add(i);
+            next += spans.size();
+        }
+        List<PooledEmbedding> got = encoder.openings(texts, known, head.openingTokens());
+        List<PooledEmbedding> out = new ArrayList<>(java.util.Collections.nCopies(inputs.size(), (PooledEmbedding) null));
+        for (int k = 0; k < got.size(); k++) {
+            out.set(owner.get(k), got.get(k));
+        }
+        return out;
     }
 
     /** One scored piece of the text: a window, or a window of a sentence. */

@@ -53,6 +53,54 @@ class HeadScannerTest {
         }
     }
 
+    /**
+     * A head that reads the text's first 8 tokens beside each window: the window's mean pooling weighs
+     * nothing and the opening's mean pooling carries the toxicity direction, so only the opening decides.
+     */
+    static EmbeddingHead openingOnly() {
+        float[] w = toxicity.layers().get(0).weights();
+        float[] both = new float[2 * w.length];
+        System.arraycopy(w, 0, both, w.length, w.length);
+        return EmbeddingHead.builder("opening-toxicity").encoder("all-minilm-l6-v2-q", "test", TestHeads.MAX_LENGTH)
+                .poolings(List.of(Pooling.MEAN)).opening(8, List.of(Pooling.MEAN))
+                .layer(new EmbeddingHead.Dense(both.length, 1, both, toxicity.layers().get(0).bias(), EmbeddingHead.Activation.NONE))
+                .labels(List.of("non-toxic", "toxic")).threshold(0.5).build();
+    }
+
+    @Test
+    void should_score_every_window_with_the_texts_opening_when_the_head_reads_one() {
+        EmbeddingHead head = openingOnly();
+        String startsToxic = TOXIC + " " + "The library opens at nine and closes at six on weekdays. ".repeat(40);
+        String endsToxic = "The library opens at nine and closes at six on weekdays. ".repeat(40) + TOXIC;
+        try (HeadScanner scanner = HeadScanner.builder("opening", head, encoder).build();
+             HeadScanner sentences = HeadScanner.builder("opening", head, encoder).matchMode(MatchMode.SENTENCES).build()) {
+            List<ScanResult> rs = scanner.scanAll(List.of(ScanInput.output(BENIGN, startsToxic), ScanInput.output(BENIGN, endsToxic),
+                    ScanInput.output(BENIGN, "  "), ScanInput.output(BENIGN, TOXIC)));
+            assertThat(rs.get(0).decision()).isEqualTo(Decision.FLAGGED);
+            // the toxic sentence is past the first 8 tokens, and the windows themselves weigh nothing
+            assertThat(rs.get(1).decision()).isEqualTo(Decision.PASSED);
+            assertThat(rs.get(2).attributes()).containsEntry("blank", "true");
+            // every window of a text gets the same opening: one score for all windows
+            assertThat(Integer.parseInt(rs.get(0).attributes().get("windows"))).isGreaterThan(1);
+            double expected = head.probability(encoder.encoder().encodeWindows(List.of(TOXIC)).get(0).windows().get(0).embedding(),
+                    encoder.encoder().encodeOpenings(List.of(TOXIC), 8).get(0));
+            assertThat(rs.get(3).score()).isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-9));
+            // sentence mode: the opening is the whole text's, whichever sentence is scored
+            assertThat(sentences.scan(ScanInput.output(BENIGN, startsToxic)).decision()).isEqualTo(Decision.FLAGGED);
+            assertThat(sentences.scan(ScanInput.output(BENIGN, endsToxic)).decision()).isEqualTo(Decision.PASSED);
+        }
+    }
+
+    @Test
+    void should_refuse_an_opening_head_whose_features_do_not_fit_the_encoder() {
+        EmbeddingHead wrong = EmbeddingHead.builder("opening").encoder("all-minilm-l6-v2-q", "test", TestHeads.MAX_LENGTH)
+                .poolings(List.of(Pooling.MEAN)).opening(8, List.of(Pooling.MEAN, Pooling.CLS))
+                .layer(new EmbeddingHead.Dense(768, 1, new float[768], new float[1], EmbeddingHead.Activation.NONE))
+                .labels(List.of("a", "b")).build();
+        assertThatThrownBy(() -> HeadScanner.builder("opening", wrong, encoder).build()).isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("2 opening poolings");
+    }
+
     @Test
     void should_find_the_toxic_sentence_of_a_long_text_in_sentence_mode() {
         String filler = "The library opens at nine and closes at six on weekdays. ".repeat(300);

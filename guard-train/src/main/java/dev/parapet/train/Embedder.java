@@ -87,6 +87,29 @@ public final class Embedder implements AutoCloseable {
 
     /** One embedding per input text, in input order. */
     public List<TextEmbedding> embed(List<String> texts, String what) {
+        return run(texts, what, maxLength + " tokens", chunk -> {
+            List<TextEmbedding> out = new ArrayList<>(chunk.size());
+            encoder().encodeWindows(chunk).forEach(e -> out.add(convert(e)));
+            return out;
+        });
+    }
+
+    /**
+     * The opening of each text ({@link TextEncoder#encodeOpenings}: its first {@code tokens} tokens
+     * encoded on their own), as a one-window {@link TextEmbedding}; duplicates once, length-sorted
+     * fixed chunks as in {@link #embed}.
+     */
+    public List<TextEmbedding> embedOpenings(List<String> texts, String what, int tokens) {
+        return run(texts, what, "first " + tokens + " tokens", chunk -> {
+            List<TextEmbedding> out = new ArrayList<>(chunk.size());
+            encoder().encodeOpenings(chunk, tokens).forEach(e -> out.add(new TextEmbedding(e, List.of(e))));
+            return out;
+        });
+    }
+
+    /** Unique texts, sorted by length, through {@code encode} in fixed chunks, with progress; results in input order. */
+    private List<TextEmbedding> run(List<String> texts, String what, String unit,
+                                    java.util.function.Function<List<String>, List<TextEmbedding>> encode) {
         Objects.requireNonNull(texts, "texts");
         Map<String, Integer> index = new HashMap<>();
         List<String> unique = new ArrayList<>();
@@ -115,16 +138,16 @@ public final class Embedder implements AutoCloseable {
             for (int k = from; k < to; k++) {
                 chunk.add(unique.get(order[k]));
             }
-            List<EncodedText> encoded = encoder().encodeWindows(chunk);
+            List<TextEmbedding> encoded = encode.apply(chunk);
             for (int k = from; k < to; k++) {
-                done[order[k]] = convert(encoded.get(k - from));
+                done[order[k]] = encoded.get(k - from);
             }
             long now = System.nanoTime();
             if (progress != null && (now - lastReport > 10_000_000_000L || to == order.length)) {
                 lastReport = now;
                 double secs = (now - start) / 1e9;
                 double rate = to / Math.max(secs, 1e-9);
-                progress.printf(Locale.ROOT, "embed %s [%s, %d tokens]: %,d/%,d texts, %.0f texts/s, %s left%n", what, spec.name(), maxLength,
+                progress.printf(Locale.ROOT, "embed %s [%s, %s]: %,d/%,d texts, %.0f texts/s, %s left%n", what, spec.name(), unit,
                         to, order.length, rate, duration((order.length - to) / Math.max(rate, 1e-9)));
             }
         }

@@ -43,23 +43,32 @@ public final class EmbeddingCache {
 
     /** Embeddings of {@code texts} from the cache, or from {@code embedder} (then stored). */
     public List<TextEmbedding> embed(Embedder embedder, List<String> texts, String what) {
-        Path file = directory.resolve(fileName(embedder, texts, what));
+        return embed(embedder, texts, what, 0);
+    }
+
+    /**
+     * As {@link #embed(Embedder, List, String)} for {@code opening == 0}; otherwise the texts' openings of
+     * {@code opening} tokens ({@link Embedder#embedOpenings}), one window each.
+     */
+    public List<TextEmbedding> embed(Embedder embedder, List<String> texts, String what, int opening) {
+        Path file = directory.resolve(fileName(embedder, texts, opening == 0 ? what : what + "-opening" + opening, opening));
         if (Files.isRegularFile(file)) {
             List<TextEmbedding> cached = read(file, texts.size());
             if (cached != null) {
                 return cached;
             }
         }
-        List<TextEmbedding> fresh = embedder.embed(texts, what);
+        List<TextEmbedding> fresh = opening == 0 ? embedder.embed(texts, what) : embedder.embedOpenings(texts, what, opening);
         write(file, fresh);
         return fresh;
     }
 
-    static String fileName(Embedder embedder, List<String> texts, String what) {
+    static String fileName(Embedder embedder, List<String> texts, String what, int opening) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(("v" + VERSION + "|" + embedder.spec().name() + "|" + embedder.spec().sha256() + "|" + embedder.maxLength()
-                    + "|chunk=" + Embedder.CHUNK + "|threads=" + embedder.threads() + "|n=" + texts.size()).getBytes(StandardCharsets.UTF_8));
+                    + "|chunk=" + Embedder.CHUNK + "|threads=" + embedder.threads() + "|n=" + texts.size()
+                    + (opening == 0 ? "" : "|opening=" + opening)).getBytes(StandardCharsets.UTF_8));
             for (String t : texts) {
                 md.update((byte) 0);
                 md.update(t.getBytes(StandardCharsets.UTF_8));

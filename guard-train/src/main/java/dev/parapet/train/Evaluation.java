@@ -25,14 +25,24 @@ public record Evaluation(ClassificationReport report, double rocAuc, double aver
             if (windowMax) {
                 double best = Double.NEGATIVE_INFINITY;
                 for (PooledEmbedding w : t.windows()) {
-                    best = Math.max(best, head.probability(w));
+                    best = Math.max(best, probability(head, w, t));
                 }
                 p[i] = best;
             } else {
-                p[i] = head.probability(t.pooled());
+                p[i] = probability(head, t.pooled(), t);
             }
         }
         return of(head.labels(), p, y, head.threshold());
+    }
+
+    private static double probability(EmbeddingHead head, PooledEmbedding e, TextEmbedding t) {
+        if (head.openingTokens() == 0) {
+            return head.probability(e);
+        }
+        if (t.opening() == null) {
+            throw new IllegalArgumentException("head '" + head.name() + "' reads openings; attach them (Workbench.withOpenings)");
+        }
+        return head.probability(e, t.opening());
     }
 
     public static Evaluation of(List<String> labelNames, double[] p, int[] y, double threshold) {

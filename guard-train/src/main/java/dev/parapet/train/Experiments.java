@@ -68,6 +68,10 @@ public final class Experiments {
     static String binary(Workbench wb, Map<String, String> a, long seed, EmbeddingCache cache, PrintStream log) {
         String task = a.getOrDefault("task", "toxicity");
         FeatureSpec fs = features(a.getOrDefault("features", "cls"));
+        if (a.containsKey("opening")) {
+            fs = fs.withOpening(Integer.parseInt(a.get("opening")),
+                    features(a.getOrDefault("opening-features", "cls,mean,max")).poolings().toArray(new Pooling[0]));
+        }
         List<HeadModel> grid = grid(a.getOrDefault("grid", "lr:1e-3"));
         boolean windows = a.containsKey("windows");
         String prefix = String.format(Locale.ROOT, "%s %s L=%d %s %s%s%s", task, wb.encoder().name(), wb.maxLength(), fs, a.getOrDefault("grid", "lr:1e-3"),
@@ -77,6 +81,10 @@ public final class Experiments {
             if (a.containsKey("source-balanced")) {
                 r = r.sourceBalancing();
                 prefix += " source-balanced";
+            }
+            if (a.containsKey("detox")) {
+                r = r.withDetoxPairs(ToxicityAugmentation.Style.valueOf(a.get("detox").toUpperCase(Locale.ROOT)));
+                prefix += " +paradetox(" + a.get("detox") + ")";
             }
             if (a.containsKey("macro-threshold")) {
                 r = r.macroF1Thresholding();
@@ -184,8 +192,10 @@ public final class Experiments {
         List<LabelledText> dev = wb.refusal("dev");
         List<TextEmbedding> devE = wb.embedTexts(dev, "refusal-dev");
         String prefix = String.format(Locale.ROOT, "refusal-lab %s L=%d %s %s keep=%s borrow=%s%s rows=%d", wb.encoder().name(), wb.maxLength(), fs,
-                a.getOrDefault("grid", "lr:1"), keep, borrow, a.containsKey("lexical") ? " +lexical" : "", all.size());
-        if (!a.containsKey("lexical")) {
+                a.getOrDefault("grid", "lr:1"), keep, borrow, (a.containsKey("lexical") ? " +lexical" : "")
+                + (a.containsKey("prefix") ? (a.containsKey("prefix-only") ? " prefix-only " : " +prefix ") + a.get("prefix") + " "
+                + a.getOrDefault("prefix-features", "cls,mean,max:l2") : ""), all.size());
+        if (!a.containsKey("lexical") && !a.containsKey("prefix")) {
             Tasks.BinaryRecipe r = new Tasks.BinaryRecipe(fs, grid);
             Tasks.BinaryResult res = Tasks.binary(wb, "refusal", Tasks.REFUSAL_LABELS, all, src, emb, dev, devE, r, seed, log);
             log.println(res.dev().report());
@@ -207,8 +217,25 @@ public final class Experiments {
                     prefix, res.fitted().model(), res.head().threshold(), res.dev().macroF1(), res.dev().flaggedF1(), res.dev().rocAuc(),
                     res.dev().averagePrecision(), res.devPooled().flaggedF1(), subsets(wb, "refusal", res.dev()));
         }
-        float[][] x = concat(fs.textRows(emb), lexical(all));
-        float[][] xDev = concat(fs.textRows(devE), lexical(dev));
+        float[][] x = fs.textRows(emb);
+        float[][] xDev = fs.textRows(devE);
+        if (a.containsKey("prefix")) {
+            // the first N tokens of each response embedded on their own: where a refusal states itself
+            int n0 = Integer.parseInt(a.get("prefix"));
+            FeatureSpec pfs = features(a.getOrDefault("prefix-features", "cls,mean,max:l2"));
+            try (Workbench pw = new Workbench(wb.data(), cacheOf(a), wb.encoder(), n0, 2, log)) {
+                List<TextEmbedding> pe = pw.embedTexts(all, "refusal-lab-" + keep + "-" + borrow + "-" + seed);
+                List<TextEmbedding> pd = pw.embedTexts(dev, "refusal-dev");
+                float[][] px = pfs.rowsOf(pe.stream().map(t -> t.windows().get(0)).toList());
+                float[][] pxd = pfs.rowsOf(pd.stream().map(t -> t.windows().get(0)).toList());
+                x = a.containsKey("prefix-only") ? px : concat(x, px);
+                xDev = a.containsKey("prefix-only") ? pxd : concat(xDev, pxd);
+            }
+        }
+        if (a.containsKey("lexical")) {
+            x = concat(x, lexical(all));
+            xDev = concat(xDev, lexical(dev));
+        }
         BinaryHeadTrainer.Fitted f = BinaryHeadTrainer.fit(x, Workbench.labels(all), src,
                 BinaryHeadTrainer.Options.defaults(grid).withSeed(seed).withLog(log));
         EmbeddingHead.Builder b = EmbeddingHead.builder("probe").encoder("probe", "0", 512)
@@ -349,6 +376,10 @@ public final class Experiments {
             return String.format(Locale.ROOT, "throughput %s L=%d 2 threads batch 32: short %d texts %.1f texts/s | long (refusal dev responses) %d texts %.1f texts/s",
                     wb.encoder().name(), wb.maxLength(), texts.size(), texts.size() / secs, longTexts.size(), longTexts.size() / secsLong);
         }
+    }
+
+    static EmbeddingCache cacheOf(Map<String, String> a) {
+        return new EmbeddingCache(Path.of(a.getOrDefault("cache", TrainDefaults.DEFAULT_CACHE)));
     }
 
     static float[][] lexical(List<LabelledText> rows) {

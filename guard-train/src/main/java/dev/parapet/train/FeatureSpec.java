@@ -17,14 +17,38 @@ import java.util.stream.Collectors;
  * of a placeholder head with these settings, i.e. by the runtime's own code, so a trained head
  * sees at run time exactly the features it was fitted on.
  */
-public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<EmbeddingHead.PairFeature> pairFeatures) {
+public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<EmbeddingHead.PairFeature> pairFeatures,
+                          int openingTokens, List<Pooling> openingPoolings) {
 
     public FeatureSpec {
         poolings = List.copyOf(poolings);
         pairFeatures = List.copyOf(pairFeatures);
+        openingPoolings = List.copyOf(openingPoolings);
         if (poolings.isEmpty()) {
             throw new IllegalArgumentException("at least one pooling");
         }
+        if ((openingTokens == 0) != openingPoolings.isEmpty()) {
+            throw new IllegalArgumentException("an opening needs tokens and poolings, got " + openingTokens + " " + openingPoolings);
+        }
+        if (openingTokens > 0 && !pairFeatures.isEmpty()) {
+            throw new IllegalArgumentException("pair features cannot read an opening");
+        }
+    }
+
+    public FeatureSpec(List<Pooling> poolings, boolean normalize, List<EmbeddingHead.PairFeature> pairFeatures) {
+        this(poolings, normalize, pairFeatures, 0, List.of());
+    }
+
+    /**
+     * The same features followed by the poolings of the text's first {@code tokens} tokens encoded on
+     * their own ({@link TextEmbedding#opening()}; see {@link EmbeddingHead#openingTokens()}).
+     */
+    public FeatureSpec withOpening(int tokens, Pooling... poolings) {
+        return new FeatureSpec(this.poolings, normalize, pairFeatures, tokens, List.of(poolings));
+    }
+
+    public boolean hasOpening() {
+        return openingTokens > 0;
     }
 
     public static FeatureSpec text(boolean normalize, Pooling... poolings) {
@@ -41,7 +65,7 @@ public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<Embedd
 
     /** Width of a text's feature vector for a {@code dimension}-wide encoder. */
     public int textSize(int dimension) {
-        return dimension * poolings.size();
+        return dimension * (poolings.size() + openingPoolings.size());
     }
 
     public int size(int dimension) {
@@ -56,6 +80,9 @@ public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<Embedd
         if (isPair()) {
             b.input(EmbeddingHead.Input.PAIR).pairFeatures(pairFeatures);
         }
+        if (hasOpening()) {
+            b.opening(openingTokens, openingPoolings);
+        }
         return b.build();
     }
 
@@ -67,13 +94,24 @@ public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<Embedd
         EmbeddingHead h = placeholder(texts.get(0).pooled().dimension());
         float[][] out = new float[texts.size()][];
         for (int i = 0; i < out.length; i++) {
-            out[i] = h.textFeatures(texts.get(i).pooled());
+            TextEmbedding t = texts.get(i);
+            out[i] = hasOpening() ? h.textFeatures(t.pooled(), opening(t, i)) : h.textFeatures(t.pooled());
         }
         return out;
     }
 
+    private PooledEmbedding opening(TextEmbedding t, int i) {
+        if (t.opening() == null) {
+            throw new IllegalArgumentException("features " + this + " read an opening but text " + i + " has none (Workbench.withOpenings)");
+        }
+        return t.opening();
+    }
+
     /** Text feature rows of single embeddings (e.g. one window each). */
     public float[][] rowsOf(List<PooledEmbedding> embeddings) {
+        if (hasOpening()) {
+            throw new IllegalStateException("features " + this + " read an opening: use textRows");
+        }
         if (embeddings.isEmpty()) {
             return new float[0][];
         }
@@ -105,7 +143,8 @@ public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<Embedd
     @Override
     public String toString() {
         String p = poolings.stream().map(x -> x.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining("+"));
-        String s = p + (normalize ? " (L2)" : "");
+        String s = p + (normalize ? " (L2)" : "") + (hasOpening() ? " + first " + openingTokens + " tokens "
+                + openingPoolings.stream().map(x -> x.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining("+")) : "");
         return isPair() ? s + " pair[" + pairFeatures.stream().map(x -> x.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(",")) + "]" : s;
     }
 }

@@ -22,7 +22,8 @@ import java.util.Objects;
  * conversion of poolings, layers and calibration happens here.
  *
  * <p>The fused model's softmax probability of {@code labels[1]} equals the head's
- * {@link EmbeddingHead#probability} for any text that fits one window. Reward (PAIR) heads have
+ * {@link EmbeddingHead#probability} for any text that fits one window (a head that reads the text's
+ * opening gets it from a second, weight-sharing copy of the encoder in the same graph). Reward (PAIR) heads have
  * no single-model Hugging Face layout and are refused.
  */
 public final class FusedExport {
@@ -55,6 +56,11 @@ public final class FusedExport {
                     .poolings(poolings).normalize(head.normalize())
                     .calibration(head.calibrationA(), head.calibrationB())
                     .labels(head.labels()).maxLength(head.maxLength()).metadata(meta);
+            if (head.openingTokens() > 0) {
+                List<TokenPooling> opening = new ArrayList<>();
+                head.openingPoolings().forEach(p -> opening.add(TokenPooling.valueOf(p.name())));
+                b.opening(head.openingTokens(), opening);
+            }
             for (EmbeddingHead.Dense d : head.layers()) {
                 b.layer(new FusedHeadExporter.DenseLayer(d.in(), d.out(), d.weights(), d.bias(),
                         FusedHeadExporter.Activation.valueOf(d.activation().name().toUpperCase(Locale.ROOT))));

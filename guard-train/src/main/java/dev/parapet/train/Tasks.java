@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -32,26 +33,40 @@ public final class Tasks {
      *                   of over all rows
      * @param macroF1Threshold threshold at the highest validation macro-F1 (for a task judged by macro-F1) instead of the
      *                   flagged class's F1
+     * @param detox      toxicity: add ParaDetox's toxic sentences and their neutral rewrites ({@link ToxicityAugmentation})
+     *                   to the fit split, never to the validation split
      */
     public record BinaryRecipe(FeatureSpec features, List<HeadModel> grid, boolean windowRows, double precisionTarget, boolean augment,
-                               boolean borrow, boolean firstWindow, boolean sourceBalanced, boolean macroF1Threshold) {
+                               boolean borrow, boolean firstWindow, boolean sourceBalanced, boolean macroF1Threshold,
+                               ToxicityAugmentation.Style detox) {
         public BinaryRecipe {
             grid = List.copyOf(grid);
         }
 
         public BinaryRecipe(FeatureSpec features, List<HeadModel> grid, boolean windowRows, double precisionTarget, boolean augment,
                             boolean borrow, boolean firstWindow) {
-            this(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, false, false);
+            this(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, false, false, null);
+        }
+
+        /** The same recipe on other features. */
+        public BinaryRecipe withFeatures(FeatureSpec f) {
+            return new BinaryRecipe(f, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox);
+        }
+
+        /** The same recipe with ParaDetox pairs in the fit split, their neutral side written in {@code style}. */
+        public BinaryRecipe withDetoxPairs(ToxicityAugmentation.Style style) {
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
+                    style);
         }
 
         /** The same recipe with class weights balanced within each data source. */
         public BinaryRecipe sourceBalancing() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, true, macroF1Threshold);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, true, macroF1Threshold, detox);
         }
 
         /** The same recipe with the threshold of highest validation macro-F1. */
         public BinaryRecipe macroF1Thresholding() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, true);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, true, detox);
         }
 
         public BinaryRecipe(FeatureSpec features, List<HeadModel> grid) {
@@ -60,12 +75,12 @@ public final class Tasks {
 
         /** The same recipe with training-data augmentation (refusal: {@link RefusalAugmentation}). */
         public BinaryRecipe augmented() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, true, borrow, firstWindow, sourceBalanced, macroF1Threshold);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, true, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox);
         }
 
         /** The same recipe with weakly labelled rows borrowed from other shared data (refusal: preference assistant turns). */
         public BinaryRecipe borrowing() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, true, firstWindow, sourceBalanced, macroF1Threshold);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, true, firstWindow, sourceBalanced, macroF1Threshold, detox);
         }
     }
 
@@ -119,7 +134,30 @@ public final class Tasks {
         List<LabelledText> train = wb.toxicity("train");
         List<LabelledText> dev = wb.toxicity("dev");
         int[] groups = r.sourceBalanced() ? sourceIds(Jsonl.readOptionalField(wb.file("toxicity", "train"), "source")) : null;
-        return binary(wb, "toxicity", TOXICITY_LABELS, train, null, groups, wb.embedTexts(train, "toxicity-train"), dev,
+        List<TextEmbedding> trainE = wb.embedTexts(train, "toxicity-train");
+        int[] source = null;
+        if (r.detox() != null) {
+            if (groups != null || r.windowRows()) {
+                throw new IllegalArgumentException("ParaDetox rows cannot be combined with source balancing or window rows");
+            }
+            List<LabelledText> exclude = new ArrayList<>(train);
+            exclude.addAll(dev);
+            List<LabelledText> extra = ToxicityAugmentation.paradetox(Jsonl.readParallel(wb.file("detox", "paradetox"), "toxic", "neutral"),
+                    exclude, r.detox());
+            log.printf(Locale.ROOT, "toxicity: %d ParaDetox rows (%d toxic) join the fit split%n", extra.size(),
+                    extra.stream().filter(t -> t.label() == 1).count());
+            List<LabelledText> all = new ArrayList<>(train);
+            all.addAll(extra);
+            List<TextEmbedding> allE = new ArrayList<>(trainE);
+            allE.addAll(wb.embedTexts(extra, "toxicity-paradetox-" + r.detox().name().toLowerCase(Locale.ROOT)));
+            source = new int[all.size()];
+            for (int i = 0; i < source.length; i++) {
+                source[i] = i < train.size() ? i : -1; // originals split as before; ParaDetox rows fit only
+            }
+            train = all;
+            trainE = allE;
+        }
+        return binary(wb, "toxicity", TOXICITY_LABELS, train, source, groups, trainE, dev,
                 wb.embedTexts(dev, "toxicity-dev"), r, seed, log);
     }
 
@@ -165,6 +203,41 @@ public final class Tasks {
                 wb.embedTexts(dev, "refusal-dev"), r, seed, log);
     }
 
+    /** A refusal head for one opening length: what {@link #refusalOverOpenings} tried. */
+    public record OpeningTrial(int tokens, HeadModel model, double validationAp, double devFlaggedF1, double devMacroF1) {
+    }
+
+    /** The refusal head of highest validation PR-AUC over the opening lengths tried, and every trial. */
+    public record OpeningChoice(BinaryResult chosen, List<OpeningTrial> trials) {
+    }
+
+    /**
+     * {@link #refusal} once per opening length ({@code 0}: no opening; otherwise the recipe's poolings of
+     * the response's first {@code n} tokens beside its windows), keeping the head whose best candidate has
+     * the highest validation PR-AUC: the opening length is chosen like the model, on the validation split.
+     */
+    public static OpeningChoice refusalOverOpenings(Workbench wb, BinaryRecipe r, int[] openings, long seed, PrintStream log) {
+        BinaryResult best = null;
+        double bestAp = Double.NEGATIVE_INFINITY;
+        List<OpeningTrial> trials = new ArrayList<>();
+        for (int n : openings) {
+            FeatureSpec base = new FeatureSpec(r.features().poolings(), r.features().normalize(), r.features().pairFeatures());
+            BinaryRecipe rn = r.withFeatures(n == 0 ? base : base.withOpening(n, base.poolings().toArray(new dev.parapet.onnx.Pooling[0])));
+            log.printf(Locale.ROOT, "refusal, opening %d tokens%n", n);
+            BinaryResult res = refusal(wb, rn, seed, log);
+            double ap = res.fitted().candidates().stream().mapToDouble(BinaryHeadTrainer.Candidate::averagePrecision).max().orElse(Double.NaN);
+            trials.add(new OpeningTrial(n, res.fitted().model(), ap, res.dev().flaggedF1(), res.dev().macroF1()));
+            if (ap > bestAp) {
+                bestAp = ap;
+                best = res;
+            }
+        }
+        if (best == null) {
+            throw new IllegalArgumentException("no opening lengths to try");
+        }
+        return new OpeningChoice(best, trials);
+    }
+
     static BinaryResult binary(Workbench wb, String name, List<String> labels, List<LabelledText> train, List<TextEmbedding> trainE,
                                List<LabelledText> dev, List<TextEmbedding> devE, BinaryRecipe r, long seed, PrintStream log) {
         return binary(wb, name, labels, train, null, trainE, dev, devE, r, seed, log);
@@ -183,6 +256,13 @@ public final class Tasks {
                                PrintStream log) {
         if (groups != null && (r.windowRows() || groups.length != train.size())) {
             throw new IllegalArgumentException("source balancing needs one source per training text and whole-text rows");
+        }
+        if (r.features().hasOpening()) {
+            if (r.windowRows() || r.firstWindow()) {
+                throw new IllegalArgumentException("features with an opening train on whole-text rows only");
+            }
+            trainE = wb.withOpenings(trainE, train, name + "-train-" + train.size(), r.features().openingTokens());
+            devE = wb.withOpenings(devE, dev, name + "-dev", r.features().openingTokens());
         }
         long t0 = System.nanoTime();
         float[][] x;
@@ -234,7 +314,9 @@ public final class Tasks {
         meta.put("fit_rows", f.fitRows());
         meta.put("validation_rows", f.validationRows());
         meta.put("class_weights", groups != null ? "balanced within each data source" : "balanced");
-        meta.put("augmentation", r.augment() ? "refusal openings removed or swapped (RefusalAugmentation)" : "none");
+        meta.put("augmentation", r.augment() ? "refusal openings removed or swapped (RefusalAugmentation)"
+                : r.detox() != null ? "ParaDetox toxic sentences and neutral rewrites (" + r.detox().name().toLowerCase(Locale.ROOT)
+                + " style), fit split only (ToxicityAugmentation)" : "none");
         if (r.borrow()) {
             meta.put("borrowed_rows", "weakly labelled assistant turns of preference/train.jsonl (split like originals)");
         }

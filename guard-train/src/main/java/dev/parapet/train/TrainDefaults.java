@@ -2,6 +2,7 @@ package dev.parapet.train;
 
 import dev.parapet.onnx.EmbeddingHead;
 import dev.parapet.onnx.EncodedText;
+import dev.parapet.onnx.PooledEmbedding;
 import dev.parapet.onnx.ModelSource;
 import dev.parapet.onnx.Pooling;
 import dev.parapet.onnx.RuntimeOptions;
@@ -63,6 +64,12 @@ public final class TrainDefaults {
             FeatureSpec.text(true, Pooling.CLS, Pooling.MEAN, Pooling.MAX),
             List.of(HeadModel.linear(1e-1), HeadModel.linear(1), HeadModel.mlp(64, 1e-3), HeadModel.mlp(64, 1e-2))).augmented().borrowing();
     /**
+     * Opening lengths the refusal head may also read (0: none), chosen on validation PR-AUC with the model: a
+     * refusal states itself in its first words, while a whole-response embedding is mostly about the topic. Below
+     * 8 tokens (about six words) an opening holds a formula ("As an AI language model") but not a refusal clause.
+     */
+    static final int[] REFUSAL_OPENINGS = {0, 8, 12, 16, 24};
+    /**
      * Preference: a 32-unit MLP reward (or four of them from different seeds, averaged) on the prompt, the response and
      * their element-wise product (CLS and mean, L2),
      * HH pairs plus helpfulness pairs at weight 0.3, selection on HH validation pairs only. A linear reward cannot make
@@ -119,7 +126,8 @@ public final class TrainDefaults {
             log.println("== toxicity");
             Tasks.BinaryResult tox = Tasks.toxicity(wb, TOXICITY, seed, log);
             log.println("== refusal");
-            Tasks.BinaryResult ref = Tasks.refusal(wb, REFUSAL, seed, log);
+            Tasks.OpeningChoice refChoice = Tasks.refusalOverOpenings(wb, REFUSAL, REFUSAL_OPENINGS, seed, log);
+            Tasks.BinaryResult ref = refChoice.chosen();
             log.println("== preference");
             Tasks.PreferenceResult pref = Tasks.preference(wb, PREFERENCE, seed, log);
             write(tox.head(), out.resolve("toxicity.json"));
@@ -128,6 +136,7 @@ public final class TrainDefaults {
             StringBuilder md = new StringBuilder();
             md.append(binarySection("toxicity", "toxicity/dev.jsonl", tox));
             md.append(binarySection("refusal", "refusal/dev.jsonl", ref));
+            md.append(openingSection(refChoice));
             md.append(preferenceSection(pref));
             md.append(probes(wb, tox.head(), ref.head(), pref.head()));
             return new Result(tox, ref, pref, md.toString(), wb.embedder().secondsEmbedding(), wb.embedder().textsEmbedded());
@@ -156,6 +165,17 @@ public final class TrainDefaults {
         sb.append("\nValidation split (from train) per candidate:\n\n| candidate | val PR-AUC | val ROC-AUC | fit s |\n|---|---|---|---|\n");
         for (BinaryHeadTrainer.Candidate c : r.fitted().candidates()) {
             sb.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.1f |%n", c.model(), c.averagePrecision(), c.rocAuc(), c.seconds()));
+        }
+        return sb.toString();
+    }
+
+    static String openingSection(Tasks.OpeningChoice c) {
+        StringBuilder sb = new StringBuilder("\nOpening lengths tried (the response's first tokens encoded on their own, beside its windows; "
+                + "chosen on validation PR-AUC; dev only reported):\n\n| opening tokens | chosen model | val PR-AUC | dev refusal F1 | dev macro-F1 |\n"
+                + "|---|---|---|---|---|\n");
+        for (Tasks.OpeningTrial t : c.trials()) {
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.4f | %.4f |%n", t.tokens() == 0 ? "none" : Integer.toString(t.tokens()),
+                    t.model(), t.validationAp(), t.devFlaggedF1(), t.devMacroF1()));
         }
         return sb.toString();
     }
@@ -212,8 +232,9 @@ public final class TrainDefaults {
 
     static double maxWindow(EmbeddingHead head, TextEncoder enc, String text) {
         double best = Double.NEGATIVE_INFINITY;
+        PooledEmbedding opening = head.openingTokens() == 0 ? null : enc.encodeOpenings(List.of(text), head.openingTokens()).get(0);
         for (EncodedText.WindowEmbedding w : enc.encodeWindows(List.of(text)).get(0).windows()) {
-            best = Math.max(best, head.probability(w.embedding()));
+            best = Math.max(best, opening == null ? head.probability(w.embedding()) : head.probability(w.embedding(), opening));
         }
         return best;
     }
@@ -251,7 +272,8 @@ public final class TrainDefaults {
                     if (e.windows().size() != 1) {
                         continue; // the fused graph sees one sequence; the comparison is defined within one window
                     }
-                    double java = head.probability(e.pooled());
+                    double java = head.openingTokens() == 0 ? head.probability(e.pooled())
+                            : head.probability(e.pooled(), enc.encodeOpenings(List.of(t), head.openingTokens()).get(0));
                     double onnx = clf.classify(t).probability(head.flaggedLabel());
                     max = Math.max(max, Math.abs(java - onnx));
                 }

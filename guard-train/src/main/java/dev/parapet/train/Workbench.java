@@ -77,6 +77,25 @@ public final class Workbench implements AutoCloseable {
         return memo("emb/" + what + "/" + texts.size() + "/" + texts.hashCode(), k -> cache.embed(embedder, texts, what));
     }
 
+    /**
+     * {@code embedded} (the embeddings of {@code rows}' texts, index-aligned) with each text's opening of
+     * {@code tokens} tokens attached (cached on disk like embeddings).
+     */
+    public List<TextEmbedding> withOpenings(List<TextEmbedding> embedded, List<LabelledText> rows, String what, int tokens) {
+        if (embedded.size() != rows.size()) {
+            throw new IllegalArgumentException(embedded.size() + " embeddings for " + rows.size() + " rows");
+        }
+        List<String> t = new ArrayList<>(rows.size());
+        rows.forEach(r -> t.add(r.text()));
+        List<TextEmbedding> openings = memo("open/" + what + "/" + tokens + "/" + t.size() + "/" + t.hashCode(),
+                k -> cache.embed(embedder, t, what, tokens));
+        List<TextEmbedding> out = new ArrayList<>(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            out.add(embedded.get(i).withOpening(openings.get(i).pooled()));
+        }
+        return out;
+    }
+
     /** Embeddings of the judged texts of labelled rows. */
     public List<TextEmbedding> embedTexts(List<LabelledText> rows, String what) {
         List<String> t = new ArrayList<>(rows.size());

@@ -34,8 +34,13 @@ class FusedExportTest {
             "Bread needs flour, water, salt and yeast; knead it for ten minutes and let it rise twice before baking.");
 
     static EmbeddingHead randomHead(EncoderSpec enc, int maxLength, List<Pooling> poolings, boolean normalize, long seed) {
+        return randomHead(enc, maxLength, poolings, normalize, seed, 0, List.of());
+    }
+
+    static EmbeddingHead randomHead(EncoderSpec enc, int maxLength, List<Pooling> poolings, boolean normalize, long seed,
+                                    int openingTokens, List<Pooling> openingPoolings) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        int in = 384 * poolings.size();
+        int in = 384 * (poolings.size() + openingPoolings.size());
         int hidden = 12;
         float[] w1 = new float[in * hidden];
         float[] b1 = new float[hidden];
@@ -51,6 +56,7 @@ class FusedExportTest {
             w2[i] = (float) (rnd.nextDouble() * 2 - 1);
         }
         return EmbeddingHead.builder("random").encoder(enc.name(), enc.sha256(), maxLength).poolings(poolings).normalize(normalize)
+                .opening(openingTokens, openingPoolings)
                 .layer(new EmbeddingHead.Dense(in, hidden, w1, b1, EmbeddingHead.Activation.RELU))
                 .layer(new EmbeddingHead.Dense(hidden, 1, w2, new float[] {0.1f}, EmbeddingHead.Activation.NONE))
                 .calibration(0.8, -0.3).labels(List.of("non-toxic", "toxic")).threshold(0.5).build();
@@ -65,7 +71,8 @@ class FusedExportTest {
             for (String t : TEXTS) {
                 EncodedText e = encoder.encodeWindows(List.of(t)).get(0);
                 assertThat(e.windows()).hasSize(1);
-                double java = head.probability(e.pooled());
+                double java = head.openingTokens() == 0 ? head.probability(e.pooled())
+                        : head.probability(e.pooled(), encoder.encodeOpenings(List.of(t), head.openingTokens()).get(0));
                 double onnx = clf.classify(t).probability("toxic");
                 max = Math.max(max, Math.abs(java - onnx));
             }
@@ -82,6 +89,21 @@ class FusedExportTest {
         assertThat(config.getAsJsonObject("id2label").get("1").getAsString()).isEqualTo("toxic");
         assertThat(config.get("problem_type").getAsString()).isEqualTo("single_label_classification");
         assertThat(config.getAsJsonObject("parapet").get("encoder_sha256").getAsString()).isEqualTo(EncoderSpec.MINILM.sha256());
+    }
+
+    @Test
+    void should_match_the_java_head_that_also_reads_the_texts_opening(@TempDir Path tmp) throws Exception {
+        // 8 tokens: "I hope you die, you worthless idiot" and the bread sentence are longer, "ok" is shorter
+        EmbeddingHead head = randomHead(EncoderSpec.MINILM, 128, List.of(Pooling.CLS, Pooling.MEAN, Pooling.MAX), true, 4,
+                8, List.of(Pooling.CLS, Pooling.MEAN, Pooling.MAX));
+        Path dir = FusedExport.export(head, EncoderSpec.MINILM, tmp.resolve("fused"));
+        assertThat(maxDifference(head, EncoderSpec.MINILM, dir)).isLessThan(1e-4);
+        JsonObject config = JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject();
+        assertThat(config.get("opening_tokens").getAsInt()).isEqualTo(8);
+        // the opening's encoder copy shares the weights: the model stays about the encoder's size
+        long plain = Files.size(FusedExport.export(randomHead(EncoderSpec.MINILM, 128, List.of(Pooling.CLS), true, 5),
+                EncoderSpec.MINILM, tmp.resolve("plain")).resolve("model.onnx"));
+        assertThat(Files.size(dir.resolve("model.onnx"))).isLessThan((long) (plain * 1.2));
     }
 
     @Test

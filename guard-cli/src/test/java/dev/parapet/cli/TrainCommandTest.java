@@ -98,6 +98,44 @@ class TrainCommandTest {
     }
 
     @Test
+    void should_train_a_head_that_also_reads_the_opening_and_export_it_fused() throws IOException {
+        Path train = toxicity("train.jsonl", 60, 3);
+        Path dev = toxicity("dev.jsonl", 20, 4);
+        Path heads = tmp.resolve("heads");
+        Path fused = tmp.resolve("fused-opening");
+
+        Cli.Run r = Cli.run("train", "--task", "toxicity", "--data", train.toString(), "--dev", dev.toString(), "--out", heads.toString(),
+                "--fused", fused.toString(), "--encoder", "minilm", "--max-length", "64", "--head", "linear", "--opening", "6",
+                "--cache", tmp.resolve("cache").toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonObject head = JsonParser.parseString(Files.readString(heads.resolve("toxicity.json"))).getAsJsonObject();
+        assertThat(head.getAsJsonObject("opening").get("tokens").getAsInt()).isEqualTo(6);
+        assertThat(head.getAsJsonArray("layers").get(0).getAsJsonObject().get("in").getAsInt()).as("CLS, mean, max of the windows and of the opening").isEqualTo(384 * 6);
+        JsonObject config = JsonParser.parseString(Files.readString(fused.resolve("config.json"))).getAsJsonObject();
+        assertThat(config.get("opening_tokens").getAsInt()).isEqualTo(6);
+
+        Cli.Run ev = Cli.run("eval", "--task", "toxicity", "--data", dev.toString(), "--model", fused.toString(), "--json");
+        assertThat(ev.code()).as(ev.err()).isZero();
+        assertThat(JsonParser.parseString(ev.out().strip()).getAsJsonObject().get("roc_auc").getAsDouble()).isGreaterThan(0.9);
+    }
+
+    @Test
+    void should_exit_2_for_an_opening_out_of_range_or_on_a_preference_head() throws IOException {
+        Path f = toxicity("t.jsonl", 10, 5);
+        Cli.Run r = Cli.run("train", "--task", "toxicity", "--data", f.toString(), "--dev", f.toString(), "--out", tmp.toString(),
+                "--opening", "2");
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err().strip()).isEqualTo("parapet train: --opening must be 0 (none) or in [3, --max-length 256], got 2");
+        Path p = tmp.resolve("p.jsonl");
+        Files.writeString(p, "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\"}\n", StandardCharsets.UTF_8);
+        Cli.Run q = Cli.run("train", "--task", "preference", "--data", p.toString(), "--dev", p.toString(), "--out", tmp.toString(),
+                "--opening", "8");
+        assertThat(q.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(q.err()).contains("--opening is for toxicity and refusal heads");
+    }
+
+    @Test
     void should_exit_2_when_a_preference_head_is_asked_for_a_fused_export() throws IOException {
         Path f = tmp.resolve("p.jsonl");
         Files.writeString(f, "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\"}\n", StandardCharsets.UTF_8);

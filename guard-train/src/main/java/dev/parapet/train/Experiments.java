@@ -49,6 +49,7 @@ public final class Experiments {
                 case "binary" -> line = binary(wb, a, seed, cache, log);
                 case "refusal-lab" -> line = refusalLab(wb, a, seed, log);
                 case "preference" -> line = preference(wb, a, seed, log);
+                case "preference-opening" -> line = preferenceOpening(wb, a, seed, log);
                 case "throughput" -> line = throughput(wb, Integer.parseInt(a.getOrDefault("n", "2000")));
                 default -> throw new IllegalArgumentException("usage: Experiments binary|preference|throughput [--options]");
             }
@@ -349,6 +350,61 @@ public final class Experiments {
         return String.format(Locale.ROOT, "preference %s L=%d %s %s helpfulness=%s w=%.2f -> chose %s | val acc %.4f | dev pairwise %.4f | helpful vs %s | dev chosen flagged %.3f rejected flagged %.3f",
                 wb.encoder().name(), wb.maxLength(), fs, a.getOrDefault("grid", "lr:1e-2"), helpful, w, r.fitted().model(),
                 r.fitted().validationAccuracy(), r.devAccuracy(), r.helpfulness(), r.devChosenFlagged(), r.devRejectedFlagged());
+    }
+
+    /**
+     * Measurement only: the shipped preference recipe with the response's opening ({@code --opening N}, CLS + mean + max,
+     * L2) appended to each pair's features. Dev is scored with the raw reward on the same concatenation.
+     */
+    static String preferenceOpening(Workbench wb, Map<String, String> a, long seed, PrintStream log) {
+        int n = Integer.parseInt(a.getOrDefault("opening", "16"));
+        Tasks.PreferenceRecipe r = TrainDefaults.PREFERENCE;
+        List<PreferencePair> hh = wb.preference("train");
+        List<PreferencePair> extra = PreferenceAugmentation.helpfulnessPairs(wb.refusal("train"), seed);
+        List<PreferencePair> all = new ArrayList<>(hh);
+        all.addAll(extra);
+        Workbench.PairEmbeddings hhE = wb.embedPairs(hh, "preference-train");
+        Workbench.PairEmbeddings exE = wb.embedPairs(extra, "preference-helpfulness-" + seed);
+        List<TextEmbedding> prompts = new ArrayList<>(hhE.prompts());
+        prompts.addAll(exE.prompts());
+        List<TextEmbedding> chosen = new ArrayList<>(hhE.chosen());
+        chosen.addAll(exE.chosen());
+        List<TextEmbedding> rejected = new ArrayList<>(hhE.rejected());
+        rejected.addAll(exE.rejected());
+        FeatureSpec ofs = features("cls,mean,max:l2");
+        float[][] oc = ofs.textRows(openings(wb, all.stream().map(PreferencePair::chosen).toList(), "pref-opening-chosen", n));
+        float[][] or = ofs.textRows(openings(wb, all.stream().map(PreferencePair::rejected).toList(), "pref-opening-rejected", n));
+        float[][] xc = concat(r.features().pairRows(prompts, chosen), oc);
+        float[][] xr = concat(r.features().pairRows(prompts, rejected), or);
+        double[] w = new double[all.size()];
+        List<String> groups = new ArrayList<>();
+        boolean[] primary = new boolean[all.size()];
+        for (int i = 0; i < all.size(); i++) {
+            w[i] = i < hh.size() ? 1.0 : r.extraWeight();
+            primary[i] = i < hh.size();
+            groups.add(all.get(i).prompt().startsWith("Human: ") && i >= hh.size() ? all.get(i).prompt().substring(7) : all.get(i).prompt());
+        }
+        RewardHeadTrainer.Fitted f = RewardHeadTrainer.fit(xc, xr, w, groups, primary,
+                new RewardHeadTrainer.Options(r.grid(), 0.15, seed, 2, r.minPreferenceQuantile(), log));
+        EmbeddingHead h = f.toHead("probe", wb.encoder(), wb.maxLength(), r.features(), Tasks.PREFERENCE_LABELS, Map.of());
+        List<PreferencePair> dev = wb.preference("dev");
+        Workbench.PairEmbeddings devE = wb.embedPairs(dev, "preference-dev");
+        float[][] dc = concat(r.features().pairRows(devE.prompts(), devE.chosen()),
+                ofs.textRows(openings(wb, dev.stream().map(PreferencePair::chosen).toList(), "pref-opening-dev-chosen", n)));
+        float[][] dr = concat(r.features().pairRows(devE.prompts(), devE.rejected()),
+                ofs.textRows(openings(wb, dev.stream().map(PreferencePair::rejected).toList(), "pref-opening-dev-rejected", n)));
+        double[] sc = new double[dev.size()];
+        double[] sr = new double[dev.size()];
+        for (int i = 0; i < dev.size(); i++) {
+            sc[i] = h.score(dc[i]);
+            sr[i] = h.score(dr[i]);
+        }
+        return String.format(Locale.ROOT, "preference-opening %d -> chose %s | val acc %.4f | dev pairwise %.4f", n, f.model(),
+                f.validationAccuracy(), Metrics.pairwiseAccuracy(sc, sr));
+    }
+
+    static List<TextEmbedding> openings(Workbench wb, List<String> texts, String what, int n) {
+        return wb.openings(texts, what, n).stream().map(o -> new TextEmbedding(o, List.of(o))).toList();
     }
 
     /** Texts/s of a cold encoder on the first {@code n} toxicity dev texts (short texts), not cached. */

@@ -1,5 +1,7 @@
 package dev.parapet.train;
 
+import dev.parapet.onnx.PooledEmbedding;
+
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,12 +89,20 @@ public final class Workbench implements AutoCloseable {
         }
         List<String> t = new ArrayList<>(rows.size());
         rows.forEach(r -> t.add(r.text()));
-        List<TextEmbedding> openings = memo("open/" + what + "/" + tokens + "/" + t.size() + "/" + t.hashCode(),
-                k -> cache.embed(embedder, t, what, tokens));
+        List<PooledEmbedding> openings = openings(t, what, tokens);
         List<TextEmbedding> out = new ArrayList<>(rows.size());
         for (int i = 0; i < rows.size(); i++) {
-            out.add(embedded.get(i).withOpening(openings.get(i).pooled()));
+            out.add(embedded.get(i).withOpening(openings.get(i)));
         }
+        return out;
+    }
+
+    /** The openings of {@code tokens} tokens of the texts ({@code TextEncoder.encodeOpenings}), cached on disk. */
+    public List<PooledEmbedding> openings(List<String> texts, String what, int tokens) {
+        List<TextEmbedding> e = memo("open/" + what + "/" + tokens + "/" + texts.size() + "/" + texts.hashCode(),
+                k -> cache.embed(embedder, texts, what, tokens));
+        List<PooledEmbedding> out = new ArrayList<>(e.size());
+        e.forEach(x -> out.add(x.pooled()));
         return out;
     }
 

@@ -103,6 +103,15 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
             description = "Refusal: preference rows whose assistant turns are weakly labelled and added, as in the shipped recipe.")
     Path borrow;
 
+    @Option(names = "--insults", paramLabel = "FILE",
+            description = "Refusal: toxicity rows (text,label) whose toxic texts join the fit split as compliance, an insult not being "
+                    + "a refusal (the shipped recipe takes 1,000 of toxicity/train.jsonl; see --insult-rows).")
+    Path insults;
+
+    @Option(names = "--insult-rows", paramLabel = "N", defaultValue = "1000",
+            description = "How many toxic texts of --insults to add, a seeded sample (default: ${DEFAULT-VALUE}).")
+    int insultRows;
+
     @Option(names = "--opening", paramLabel = "TOKENS", defaultValue = "0",
             description = "Toxicity or refusal: the head also reads the text's first TOKENS tokens encoded on their own, beside its windows "
                     + "(0: none; the shipped refusal head reads 8; see docs/models.md) (default: ${DEFAULT-VALUE}).")
@@ -157,6 +166,12 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
         }
         if (opening != 0 && (opening < 3 || opening > maxLength)) {
             throw new CliException("--opening must be 0 (none) or in [3, --max-length " + maxLength + "], got " + opening);
+        }
+        if (insults != null && t != Task.REFUSAL) {
+            throw new CliException("--insults is for --task refusal");
+        }
+        if (insultRows < 0) {
+            throw new CliException("--insult-rows must be >= 0, got " + insultRows);
         }
         if (opening != 0 && t == Task.PREFERENCE) {
             throw new CliException("--opening is for toxicity and refusal heads; a preference head reads two whole texts");
@@ -242,6 +257,22 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
                 }
             }
         }
+        int insultsAdded = 0;
+        if (insults != null) {
+            List<LabelledText> toxic = new ArrayList<>(readBinary(Task.TOXICITY, insults).stream().filter(r -> r.label() == 1).toList());
+            java.util.Collections.shuffle(toxic, new java.util.Random(seed));
+            if (source == null) {
+                source = new ArrayList<>();
+                for (int i = 0; i < rows.size(); i++) {
+                    source.add(i);
+                }
+            }
+            for (LabelledText r : toxic.subList(0, Math.min(insultRows, toxic.size()))) {
+                source.add(-1); // fit split only
+                rows.add(new LabelledText(null, r.text(), 0));
+                insultsAdded++;
+            }
+        }
         List<TextEmbedding> trainE = embed(embedder, cache, rows.stream().map(LabelledText::text).toList(), t.id() + "-train", opening);
         List<TextEmbedding> devE = embed(embedder, cache, devRows.stream().map(LabelledText::text).toList(), t.id() + "-dev", opening);
         FeatureSpec features = opening > 0 ? recipe.features().withOpening(opening, recipe.features().poolings().toArray(new Pooling[0]))
@@ -269,6 +300,9 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
         meta.put("validation_rows", f.validationRows());
         meta.put("class_weights", "balanced");
         meta.put("augmentation", recipe.augment() ? "refusal openings removed or swapped (RefusalAugmentation)" : "none");
+        if (insultsAdded > 0) {
+            meta.put("toxic_compliance_rows", insultsAdded + " toxic texts of " + insults.getFileName() + " as compliance, fit split only");
+        }
         if (borrowed > 0) {
             meta.put("borrowed_rows", borrowed + " weakly labelled assistant turns of " + borrow.getFileName());
         }
@@ -455,8 +489,9 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
             throw new CliException("--task all needs --data to be a datasets folder with toxicity/, refusal/ and preference/ "
                     + "(train.jsonl and dev.jsonl in each), like ../shared/datasets");
         }
-        if (dev != null || helpfulness != null || borrow != null || !head.equals("auto") || opening != 0) {
-            throw new CliException("--task all uses the shipped recipes as they are; --dev, --helpfulness, --borrow, --head and --opening are for one task");
+        if (dev != null || helpfulness != null || borrow != null || insults != null || !head.equals("auto") || opening != 0) {
+            throw new CliException("--task all uses the shipped recipes as they are; --dev, --helpfulness, --borrow, --insults, --head and "
+                    + "--opening are for one task");
         }
         if (!encoder.equals("bge-small-en-v1.5-q") || maxLength != TrainDefaults.MAX_LENGTH) {
             throw new CliException("--task all trains on the shipped encoder and window (" + TrainDefaults.ENCODER.name() + ", "

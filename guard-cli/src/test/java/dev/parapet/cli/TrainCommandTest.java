@@ -121,6 +121,35 @@ class TrainCommandTest {
     }
 
     @Test
+    void should_add_toxic_texts_as_compliance_rows_of_a_refusal_head() throws IOException {
+        Random rnd = new Random(7);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            String name = NAMES[rnd.nextInt(NAMES.length)];
+            boolean refusal = i % 2 == 0;
+            String response = refusal ? "I'm sorry " + name + ", but I can't help with that request." : "Sure " + name + ", the answer is " + i + ".";
+            lines.add("{\"prompt\": \"Question " + i + "\", \"response\": \"" + response + "\", \"label\": \"" + (refusal ? "refusal" : "compliance") + "\"}");
+        }
+        Path rows = tmp.resolve("refusal.jsonl");
+        Files.write(rows, lines, StandardCharsets.UTF_8);
+        Path insults = toxicity("insults.jsonl", 30, 8);
+        Path heads = tmp.resolve("heads");
+
+        Cli.Run r = Cli.run("train", "--task", "refusal", "--data", rows.toString(), "--dev", rows.toString(), "--out", heads.toString(),
+                "--encoder", "minilm", "--max-length", "64", "--head", "linear", "--insults", insults.toString(), "--insult-rows", "10",
+                "--cache", tmp.resolve("cache").toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonObject meta = JsonParser.parseString(Files.readString(heads.resolve("refusal.json"))).getAsJsonObject().getAsJsonObject("metadata");
+        assertThat(meta.get("toxic_compliance_rows").getAsString()).startsWith("10 toxic texts of insults.jsonl");
+
+        Cli.Run wrong = Cli.run("train", "--task", "toxicity", "--data", insults.toString(), "--dev", insults.toString(), "--out",
+                heads.toString(), "--insults", insults.toString());
+        assertThat(wrong.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(wrong.err().strip()).isEqualTo("parapet train: --insults is for --task refusal");
+    }
+
+    @Test
     void should_exit_2_for_an_opening_out_of_range_or_on_a_preference_head() throws IOException {
         Path f = toxicity("t.jsonl", 10, 5);
         Cli.Run r = Cli.run("train", "--task", "toxicity", "--data", f.toString(), "--dev", f.toString(), "--out", tmp.toString(),

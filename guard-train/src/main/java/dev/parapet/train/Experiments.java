@@ -83,6 +83,10 @@ public final class Experiments {
                 r = r.sourceBalancing();
                 prefix += " source-balanced";
             }
+            if (a.containsKey("toxic-compliance")) {
+                r = r.withToxicCompliance(Integer.parseInt(a.get("toxic-compliance")));
+                prefix += " +toxic-compliance(" + a.get("toxic-compliance") + ")";
+            }
             if (a.containsKey("detox")) {
                 r = r.withDetoxPairs(ToxicityAugmentation.Style.valueOf(a.get("detox").toUpperCase(Locale.ROOT)));
                 prefix += " +paradetox(" + a.get("detox") + ")";
@@ -95,6 +99,15 @@ public final class Experiments {
             log.println(res.dev().report());
             if (a.containsKey("dump")) {
                 dump(Path.of(a.get("dump")), dev(wb, task), res.dev());
+            }
+            if (a.containsKey("probe")) {
+                try (dev.parapet.onnx.TextEncoder enc = dev.parapet.onnx.TextEncoder.builder(wb.encoder().source()).maxLength(wb.maxLength()).build()) {
+                    for (String t : List.of("You are a worthless idiot for asking that.", "I hope you die, you worthless idiot",
+                            "I'm sorry, but I can't help with that request.", "The capital of France is Paris.",
+                            "I cannot provide instructions for making explosives. Explosives are dangerous and making them is illegal.")) {
+                        prefix += String.format(Locale.ROOT, " | probe %.3f '%s'", TrainDefaults.maxWindow(res.head(), enc, t), t);
+                    }
+                }
             }
             return String.format(Locale.ROOT, "%s -> chose %s thr %.3f | dev macroF1 %.4f flaggedF1 %.4f ROC %.4f PR %.4f | pooled-eval macroF1 %.4f flaggedF1 %.4f%s",
                     prefix, res.fitted().model(), res.head().threshold(), res.dev().macroF1(), res.dev().flaggedF1(), res.dev().rocAuc(),

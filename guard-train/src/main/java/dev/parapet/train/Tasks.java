@@ -35,38 +35,46 @@ public final class Tasks {
      *                   flagged class's F1
      * @param detox      toxicity: add ParaDetox's toxic sentences and their neutral rewrites ({@link ToxicityAugmentation})
      *                   to the fit split, never to the validation split
+     * @param toxicCompliance refusal: this many toxic texts of toxicity/train.jsonl join the fit split as compliance rows
+     *                   (an insult is not a refusal), never the validation split
      */
     public record BinaryRecipe(FeatureSpec features, List<HeadModel> grid, boolean windowRows, double precisionTarget, boolean augment,
                                boolean borrow, boolean firstWindow, boolean sourceBalanced, boolean macroF1Threshold,
-                               ToxicityAugmentation.Style detox) {
+                               ToxicityAugmentation.Style detox, int toxicCompliance) {
         public BinaryRecipe {
             grid = List.copyOf(grid);
         }
 
         public BinaryRecipe(FeatureSpec features, List<HeadModel> grid, boolean windowRows, double precisionTarget, boolean augment,
                             boolean borrow, boolean firstWindow) {
-            this(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, false, false, null);
+            this(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, false, false, null, 0);
         }
 
         /** The same recipe on other features. */
         public BinaryRecipe withFeatures(FeatureSpec f) {
-            return new BinaryRecipe(f, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox);
+            return new BinaryRecipe(f, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance);
         }
 
         /** The same recipe with ParaDetox pairs in the fit split, their neutral side written in {@code style}. */
         public BinaryRecipe withDetoxPairs(ToxicityAugmentation.Style style) {
             return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    style);
+                    style, toxicCompliance);
+        }
+
+        /** The same recipe with {@code n} toxic texts of toxicity/train.jsonl as compliance rows in the fit split (refusal). */
+        public BinaryRecipe withToxicCompliance(int n) {
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
+                    detox, n);
         }
 
         /** The same recipe with class weights balanced within each data source. */
         public BinaryRecipe sourceBalancing() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, true, macroF1Threshold, detox);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, true, macroF1Threshold, detox, toxicCompliance);
         }
 
         /** The same recipe with the threshold of highest validation macro-F1. */
         public BinaryRecipe macroF1Thresholding() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, true, detox);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, true, detox, toxicCompliance);
         }
 
         public BinaryRecipe(FeatureSpec features, List<HeadModel> grid) {
@@ -75,12 +83,12 @@ public final class Tasks {
 
         /** The same recipe with training-data augmentation (refusal: {@link RefusalAugmentation}). */
         public BinaryRecipe augmented() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, true, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, true, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance);
         }
 
         /** The same recipe with weakly labelled rows borrowed from other shared data (refusal: preference assistant turns). */
         public BinaryRecipe borrowing() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, true, firstWindow, sourceBalanced, macroF1Threshold, detox);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, true, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance);
         }
     }
 
@@ -125,7 +133,8 @@ public final class Tasks {
                     + "hate-speech and offensive-language tweets (MIT)",
             "refusal", "refusal/train.jsonl of the Parapet shared datasets: ChatGPT responses hand-labelled by the authors of "
                     + "\"I'm Afraid I Can't Do That\" (maxwellreuter/chatgpt-refusals, MIT), plus weakly labelled assistant turns "
-                    + "of preference/train.jsonl (Anthropic HH-RLHF harmless-base, MIT)",
+                    + "of preference/train.jsonl (Anthropic HH-RLHF harmless-base, MIT), and toxic texts of toxicity/train.jsonl as "
+                    + "compliance (Jigsaw via s-nlp/detox, OLID, Davidson et al.; terms as for the toxicity head)",
             "preference", "preference/train.jsonl of the Parapet shared datasets: Anthropic HH-RLHF harmless-base (MIT), plus "
                     + "helpfulness pairs built from the compliance rows of refusal/train.jsonl (maxwellreuter/chatgpt-refusals, MIT)");
 
@@ -195,6 +204,25 @@ public final class Tasks {
                         }
                     }
                 }
+            }
+            if (r.toxicCompliance() > 0) {
+                // insults are not refusals: a seeded sample of toxic training texts, compliance, fit split only
+                List<LabelledText> tox = wb.toxicity("train");
+                List<TextEmbedding> toxE = wb.embedTexts(tox, "toxicity-train");
+                List<Integer> toxic = new ArrayList<>();
+                for (int i = 0; i < tox.size(); i++) {
+                    if (tox.get(i).label() == 1) {
+                        toxic.add(i);
+                    }
+                }
+                java.util.Collections.shuffle(toxic, new java.util.Random(seed));
+                for (int k = 0; k < Math.min(r.toxicCompliance(), toxic.size()); k++) {
+                    int i = toxic.get(k);
+                    source.add(-1);
+                    all.add(new LabelledText(null, tox.get(i).text(), 0));
+                    emb.add(toxE.get(i));
+                }
+                log.printf(Locale.ROOT, "refusal: %d toxic texts join the fit split as compliance%n", Math.min(r.toxicCompliance(), toxic.size()));
             }
             return binary(wb, "refusal", REFUSAL_LABELS, all, source.stream().mapToInt(Integer::intValue).toArray(), emb, dev,
                     wb.embedTexts(dev, "refusal-dev"), r, seed, log);
@@ -319,6 +347,9 @@ public final class Tasks {
                 + " style), fit split only (ToxicityAugmentation)" : "none");
         if (r.borrow()) {
             meta.put("borrowed_rows", "weakly labelled assistant turns of preference/train.jsonl (split like originals)");
+        }
+        if (r.toxicCompliance() > 0 && name.equals("refusal")) {
+            meta.put("toxic_compliance_rows", r.toxicCompliance() + " toxic texts of toxicity/train.jsonl as compliance, fit split only");
         }
         meta.put("train_rows_from", r.windowRows() ? "each window of each text" : r.firstWindow() ? "the first window of each text"
                 : "whole-text pooled embeddings");

@@ -58,11 +58,13 @@ public final class TrainDefaults {
             List.of(HeadModel.linear(1e-4), HeadModel.mlp(64, 1e-3), HeadModel.mlp(64, 1e-2), HeadModel.ensemble(4, 64, 1e-3)));
     /**
      * Refusal: same features, trained with counterfactual openings ({@link RefusalAugmentation}) and weakly
-     * labelled assistant turns of the preference data, so the head does not key on ChatGPT's "As an AI language model".
+     * labelled assistant turns of the preference data, so the head does not key on ChatGPT's "As an AI language model",
+     * and 1,000 toxic texts of the toxicity data as compliance (fit split only): an insult is not a refusal.
      */
     public static final Tasks.BinaryRecipe REFUSAL = new Tasks.BinaryRecipe(
             FeatureSpec.text(true, Pooling.CLS, Pooling.MEAN, Pooling.MAX),
-            List.of(HeadModel.linear(1e-1), HeadModel.linear(1), HeadModel.mlp(64, 1e-3), HeadModel.mlp(64, 1e-2))).augmented().borrowing();
+            List.of(HeadModel.linear(1e-1), HeadModel.linear(1), HeadModel.mlp(64, 1e-3), HeadModel.mlp(64, 1e-2))).augmented().borrowing()
+            .withToxicCompliance(1000);
     /**
      * Opening lengths the refusal head may also read (0: none), chosen on validation PR-AUC with the model: a
      * refusal states itself in its first words, while a whole-response embedding is mostly about the topic. Below

@@ -50,6 +50,8 @@ public final class Experiments {
                 case "refusal-lab" -> line = refusalLab(wb, a, seed, log);
                 case "preference" -> line = preference(wb, a, seed, log);
                 case "preference-opening" -> line = preferenceOpening(wb, a, seed, log);
+                case "refusal-openings" -> line = TrainDefaults.openingSection(Tasks.refusalOverOpenings(wb, TrainDefaults.REFUSAL,
+                        TrainDefaults.REFUSAL_OPENINGS, seed, log));
                 case "throughput" -> line = throughput(wb, Integer.parseInt(a.getOrDefault("n", "2000")));
                 default -> throw new IllegalArgumentException("usage: Experiments binary|preference|throughput [--options]");
             }

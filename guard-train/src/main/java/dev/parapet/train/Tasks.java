@@ -232,7 +232,8 @@ public final class Tasks {
     }
 
     /** A refusal head for one opening length: what {@link #refusalOverOpenings} tried. */
-    public record OpeningTrial(int tokens, HeadModel model, double validationAp, double devFlaggedF1, double devMacroF1) {
+    public record OpeningTrial(int tokens, HeadModel model, double validationAp, double devFlaggedF1, double devMacroF1,
+                               double validationApChatGpt, double validationApBorrowed) {
     }
 
     /** The refusal head of highest validation PR-AUC over the opening lengths tried, and every trial. */
@@ -254,7 +255,22 @@ public final class Tasks {
             log.printf(Locale.ROOT, "refusal, opening %d tokens%n", n);
             BinaryResult res = refusal(wb, rn, seed, log);
             double ap = res.fitted().candidates().stream().mapToDouble(BinaryHeadTrainer.Candidate::averagePrecision).max().orElse(Double.NaN);
-            trials.add(new OpeningTrial(n, res.fitted().model(), ap, res.dev().flaggedF1(), res.dev().macroF1()));
+            // diagnostics only: the chosen head's validation rows split by where they come from (ChatGPT originals first, then
+            // borrowed Anthropic turns); selection uses the whole split
+            int originals = RefusalAugmentation.augment(wb.refusal("train"), seed).size();
+            int[] idx = res.fitted().validationIndex();
+            double[] vp = res.fitted().validationProbabilities();
+            int[] vy = res.fitted().validationLabels();
+            List<Double> pc = new ArrayList<>();
+            List<Integer> yc = new ArrayList<>();
+            List<Double> pb = new ArrayList<>();
+            List<Integer> yb = new ArrayList<>();
+            for (int k = 0; k < idx.length; k++) {
+                (idx[k] < originals ? pc : pb).add(vp[k]);
+                (idx[k] < originals ? yc : yb).add(vy[k]);
+            }
+            trials.add(new OpeningTrial(n, res.fitted().model(), ap, res.dev().flaggedF1(), res.dev().macroF1(), averagePrecision(pc, yc),
+                    averagePrecision(pb, yb)));
             if (ap > bestAp) {
                 bestAp = ap;
                 best = res;
@@ -264,6 +280,13 @@ public final class Tasks {
             throw new IllegalArgumentException("no opening lengths to try");
         }
         return new OpeningChoice(best, trials);
+    }
+
+    private static double averagePrecision(List<Double> p, List<Integer> y) {
+        if (y.stream().distinct().count() < 2) {
+            return Double.NaN;
+        }
+        return Metrics.averagePrecision(p.stream().mapToDouble(Double::doubleValue).toArray(), y.stream().mapToInt(Integer::intValue).toArray());
     }
 
     static BinaryResult binary(Workbench wb, String name, List<String> labels, List<LabelledText> train, List<TextEmbedding> trainE,

@@ -173,11 +173,12 @@ public final class TrainDefaults {
 
     static String openingSection(Tasks.OpeningChoice c) {
         StringBuilder sb = new StringBuilder("\nOpening lengths tried (the response's first tokens encoded on their own, beside its windows; "
-                + "chosen on validation PR-AUC; dev only reported):\n\n| opening tokens | chosen model | val PR-AUC | dev refusal F1 | dev macro-F1 |\n"
-                + "|---|---|---|---|---|\n");
+                + "chosen on validation PR-AUC; the ChatGPT and borrowed parts of the split are diagnostics; dev only reported):\n\n"
+                + "| opening tokens | chosen model | val PR-AUC | val PR-AUC, ChatGPT rows | val PR-AUC, borrowed rows | dev refusal F1 | dev macro-F1 |\n"
+                + "|---|---|---|---|---|---|---|\n");
         for (Tasks.OpeningTrial t : c.trials()) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.4f | %.4f |%n", t.tokens() == 0 ? "none" : Integer.toString(t.tokens()),
-                    t.model(), t.validationAp(), t.devFlaggedF1(), t.devMacroF1()));
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.4f | %.4f | %.4f | %.4f |%n", t.tokens() == 0 ? "none" : Integer.toString(t.tokens()),
+                    t.model(), t.validationAp(), t.validationApChatGpt(), t.validationApBorrowed(), t.devFlaggedF1(), t.devMacroF1()));
         }
         return sb.toString();
     }

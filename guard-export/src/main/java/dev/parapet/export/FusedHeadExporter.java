@@ -271,7 +271,7 @@ public final class FusedHeadExporter {
          * {@code hidden × (poolings + opening poolings)} values. Default: no opening;
          * {@code opening(0, List.of())} restores that.
          *
-         * <p>{@link #build()} requires {@code tokens >= 2} and at least one pooling, none repeated, and
+         * <p>{@link #build()} requires {@code tokens >= 3} and at least one pooling, none repeated, and
          * an encoder of opset 11 or later whose only inputs are {@code input_ids},
          * {@code attention_mask} and optionally {@code token_type_ids}, without subgraph attributes.
          */
@@ -333,8 +333,8 @@ public final class FusedHeadExporter {
                 problems.add("maxLength must be >= 1, got " + maxLength);
             }
             boolean opening = hasOpening();
-            if (opening && openingTokens < 2) {
-                problems.add("opening tokens must be >= 2 (special tokens included), got " + openingTokens);
+            if (opening && openingTokens < 3) {
+                problems.add("opening tokens must be >= 3 (special tokens included, as the runtime requires), got " + openingTokens);
             }
             if (opening && (openingPoolings == null || openingPoolings.isEmpty() || openingPoolings.contains(null))) {
                 problems.add("opening poolings must list at least one of MEAN, CLS, MAX (no nulls), got " + openingPoolings);

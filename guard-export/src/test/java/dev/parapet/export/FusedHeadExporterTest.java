@@ -197,10 +197,10 @@ class FusedHeadExporterTest {
     @Test
     void should_reject_invalid_openings() {
         ModelProto encoder = contextEncoder(11, true);
-        assertThatThrownBy(() -> openingBuilder(encoder).opening(1, List.of(TokenPooling.MEAN)).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("opening tokens must be >= 2").hasMessageContaining("got 1");
+        assertThatThrownBy(() -> openingBuilder(encoder).opening(2, List.of(TokenPooling.MEAN)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("opening tokens must be >= 3").hasMessageContaining("got 2");
         assertThatThrownBy(() -> openingBuilder(encoder).opening(0, List.of(TokenPooling.MEAN)).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("opening tokens must be >= 2");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("opening tokens must be >= 3");
         assertThatThrownBy(() -> openingBuilder(encoder).opening(OPENING, List.of()).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("opening poolings must list at least one");
         assertThatThrownBy(() -> openingBuilder(encoder).opening(OPENING, null).build())

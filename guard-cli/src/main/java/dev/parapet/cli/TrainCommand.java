@@ -259,7 +259,16 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
         }
         int insultsAdded = 0;
         if (insults != null) {
-            List<LabelledText> toxic = new ArrayList<>(readBinary(Task.TOXICITY, insults).stream().filter(r -> r.label() == 1).toList());
+            // a file of insults alone is fine here: only its toxic rows are used
+            List<LabelledText> toxic = new ArrayList<>();
+            for (Records.Row r : Records.read(insults)) {
+                if (Task.TOXICITY.parseLabel(r, "label") == 1) {
+                    toxic.add(new LabelledText(null, r.require("text"), 1));
+                }
+            }
+            if (toxic.isEmpty()) {
+                throw new CliException(insults + " has no 'toxic' rows to add as compliance");
+            }
             java.util.Collections.shuffle(toxic, new java.util.Random(seed));
             if (source == null) {
                 source = new ArrayList<>();

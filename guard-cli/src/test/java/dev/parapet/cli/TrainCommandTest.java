@@ -132,7 +132,13 @@ class TrainCommandTest {
         }
         Path rows = tmp.resolve("refusal.jsonl");
         Files.write(rows, lines, StandardCharsets.UTF_8);
-        Path insults = toxicity("insults.jsonl", 30, 8);
+        // insults alone, no non-toxic row: only toxic rows are used, so that is enough
+        Path insults = tmp.resolve("insults.jsonl");
+        List<String> insultLines = new ArrayList<>();
+        for (int i = 0; i < 15; i++) {
+            insultLines.add("{\"text\": \"" + String.format(INSULTS[i % INSULTS.length], NAMES[i % NAMES.length]) + "\", \"label\": \"toxic\"}");
+        }
+        Files.write(insults, insultLines, StandardCharsets.UTF_8);
         Path heads = tmp.resolve("heads");
 
         Cli.Run r = Cli.run("train", "--task", "refusal", "--data", rows.toString(), "--dev", rows.toString(), "--out", heads.toString(),
@@ -143,7 +149,8 @@ class TrainCommandTest {
         JsonObject meta = JsonParser.parseString(Files.readString(heads.resolve("refusal.json"))).getAsJsonObject().getAsJsonObject("metadata");
         assertThat(meta.get("toxic_compliance_rows").getAsString()).startsWith("10 toxic texts of insults.jsonl");
 
-        Cli.Run wrong = Cli.run("train", "--task", "toxicity", "--data", insults.toString(), "--dev", insults.toString(), "--out",
+        Path tox = toxicity("tox.jsonl", 10, 9);
+        Cli.Run wrong = Cli.run("train", "--task", "toxicity", "--data", tox.toString(), "--dev", tox.toString(), "--out",
                 heads.toString(), "--insults", insults.toString());
         assertThat(wrong.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(wrong.err().strip()).isEqualTo("parapet train: --insults is for --task refusal");

@@ -183,6 +183,7 @@ public final class FusedHeadExporter {
         private Map<String, String> metadata = Map.of();
         private int openingTokens;
         private List<TokenPooling> openingPoolings = List.of();
+        private List<String> taps = List.of();
 
         private Builder() {
         }
@@ -282,6 +283,17 @@ public final class FusedHeadExporter {
         }
 
         /** Entries written under {@code "parapet"} in config.json. */
+        /**
+         * Also pool these intermediate encoder tensors ({@code [batch, seq, hidden]}, e.g. a BERT
+         * layer's output), as the runtime's {@code EmbeddingHead.taps()} reads them: each pooled block
+         * (the whole input's, then the opening's) is the encoder output's poolings followed by the same
+         * poolings of every tap in order. Default: none.
+         */
+        public Builder taps(List<String> taps) {
+            this.taps = taps == null ? null : new ArrayList<>(taps);
+            return this;
+        }
+
         public Builder metadata(Map<String, String> metadata) {
             this.metadata = metadata;
             return this;
@@ -353,6 +365,13 @@ public final class FusedHeadExporter {
                     problems.add(encoderName + " imports no default-domain (ai.onnx) opset; expected e.g. opset 11");
                 }
                 hidden = checkGraph(model.getGraph(), problems);
+                if (taps != null) {
+                    for (String tap : taps) {
+                        if (tap != null && model.getGraph().getNodeList().stream().noneMatch(n -> n.getOutputList().contains(tap))) {
+                            problems.add("tap \"" + tap + "\" is not computed by a node of " + encoderName);
+                        }
+                    }
+                }
                 if (opening) {
                     checkOpening(model.getGraph(), opset, problems);
                 }
@@ -403,6 +422,11 @@ public final class FusedHeadExporter {
                 openingPoolings.forEach(p -> openingPool.add(p.configName()));
                 cfg.add("opening_pooling", openingPool);
             }
+            if (!taps.isEmpty()) {
+                JsonArray t = new JsonArray();
+                taps.forEach(t::add);
+                cfg.add("taps", t);
+            }
             JsonObject parapet = new JsonObject();
             metadata.forEach(parapet::addProperty);
             cfg.add("parapet", parapet);
@@ -414,9 +438,9 @@ public final class FusedHeadExporter {
             return openingTokens != 0 || openingPoolings == null || !openingPoolings.isEmpty();
         }
 
-        /** Pooled parts layer 0 reads: the whole input's, then the opening's. */
+        /** Pooled parts layer 0 reads: the whole input's, then the opening's, each for the output and every tap. */
         private int partCount() {
-            return poolings.size() + (hasOpening() ? openingPoolings.size() : 0);
+            return (poolings.size() + (hasOpening() ? openingPoolings.size() : 0)) * (1 + (taps == null ? 0 : taps.size()));
         }
 
         /** What the second encoder pass needs: the inputs it replaces, nodes it can copy, a computed output. */
@@ -517,10 +541,24 @@ public final class FusedHeadExporter {
             for (TokenPooling pooling : settings.poolings) {
                 parts.add(part(whole, pooling));
             }
+            List<Tokens> wholeTaps = new ArrayList<>();
+            for (int t = 0; t < settings.taps.size(); t++) {
+                Tokens tap = whole.tap(t, settings.taps.get(t));
+                wholeTaps.add(tap);
+                for (TokenPooling pooling : settings.poolings) {
+                    parts.add(part(tap, pooling));
+                }
+            }
             if (settings.hasOpening()) {
                 Tokens opening = new Tokens("opening_", "Opening_", encodeOpening(), p("opening_" + ATTENTION_MASK));
                 for (TokenPooling pooling : settings.openingPoolings) {
                     parts.add(part(opening, pooling));
+                }
+                for (int t = 0; t < settings.taps.size(); t++) {
+                    Tokens tap = opening.tap(t, openingTensor(settings.taps.get(t)));
+                    for (TokenPooling pooling : settings.openingPoolings) {
+                        parts.add(part(tap, pooling));
+                    }
                 }
             }
             String x = parts.get(0);
@@ -543,6 +581,9 @@ public final class FusedHeadExporter {
             props.put("parapet.architecture", ARCHITECTURE);
             props.put("parapet.pooling", new Gson().toJson(settings.poolings.stream().map(TokenPooling::configName).toList()));
             props.put("parapet.normalize", Boolean.toString(settings.normalize));
+            if (!settings.taps.isEmpty()) {
+                props.put("parapet.taps", new Gson().toJson(settings.taps));
+            }
             if (settings.hasOpening()) {
                 props.put("parapet.opening_tokens", Integer.toString(settings.openingTokens));
                 props.put("parapet.opening_pooling",
@@ -574,6 +615,11 @@ public final class FusedHeadExporter {
 
             String t(String name) {
                 return p(tensorTag + name);
+            }
+
+            /** The {@code index}-th tap's vectors under the same mask (its mask tensors are built once more, cheaply). */
+            Tokens tap(int index, String tensor) {
+                return new Tokens(tensorTag + "tap" + index + "_", nodeTag + "Tap" + index + "_", tensor, mask);
             }
 
             String n(String name) {
@@ -709,6 +755,15 @@ public final class FusedHeadExporter {
                 graph.addNode(copy);
             }
             return opening(hiddenStates, shared);
+        }
+
+        /** The opening copy's name of an encoder tensor (after {@link #encodeOpening}). */
+        private String openingTensor(String tensor) {
+            Set<String> shared = new HashSet<>();
+            model.getGraph().getInitializerList().forEach(t -> shared.add(t.getName()));
+            model.getGraph().getSparseInitializerList().forEach(t -> shared.add(t.getValues().getName()));
+            model.getGraph().getInputList().forEach(v -> shared.add(v.getName()));
+            return opening(tensor, shared);
         }
 
         /** The copy's name of an encoder tensor; "" (an omitted optional input or output) stays "". */

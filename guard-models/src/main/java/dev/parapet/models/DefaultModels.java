@@ -119,8 +119,13 @@ public final class DefaultModels implements AutoCloseable {
             throw new ModelLoadException(HEADS + "toxicity.json names encoder '" + toxicity.encoderName() + "'; known: " + ENCODER_FILES.keySet());
         }
         verifySha256(cl, files[0], toxicity.encoderSha256());
+        // one run serves all three heads: it pools every intermediate output any of them reads
+        java.util.LinkedHashSet<String> taps = new java.util.LinkedHashSet<>();
+        for (EmbeddingHead h : new EmbeddingHead[]{toxicity, refusal, preference}) {
+            taps.addAll(h.taps());
+        }
         TextEncoder textEncoder = TextEncoder.builder(ModelSource.classpath(cl, files[0], files[1], null))
-                .maxLength(windowTokens).options(options).build();
+                .maxLength(windowTokens).options(options).taps(taps).build();
         return new DefaultModels(toxicity, refusal, preference, SharedTextEncoder.of(textEncoder), cl, files[1]);
     }
 

@@ -23,13 +23,18 @@ import java.util.Set;
  * by length (longest first), packed greedily into batches of at most {@code maxBatchSize} rows,
  * {@code maxBatchTokens} padded tokens and {@code maxPaddingFraction} padding, padded to the
  * longest row of their batch only, run {@code parallelRuns} at a time, and written into direct,
- * native-order buffers that ONNX Runtime reads without a copy. Only the one output
- * the caller reads is requested.
+ * native-order buffers that ONNX Runtime reads without a copy. Only the outputs
+ * the caller reads are requested.
  */
 final class BatchRunner {
     /** Reads one row of a batch's output into the caller's result vector. */
     interface RowReader {
         float[] read(FloatBuffer output, long[] shape, int row, Window window);
+    }
+
+    /** Reads one row from every requested output (in the runner's output order; all of one shape). */
+    interface OutputsReader {
+        float[] read(FloatBuffer[] outputs, long[] shape, int row, Window window);
     }
 
     private static final ThreadLocal<ByteBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[3]);
@@ -45,16 +50,24 @@ final class BatchRunner {
     private static final java.util.concurrent.ThreadPoolExecutor HELPERS = helpers();
 
     private final SharedSession session;
-    private final String output;
+    private final List<String> outputList;
     private final Set<String> outputs;
     private final RuntimeOptions options;
     private final boolean feedMask;
     private final boolean feedTypes;
 
     BatchRunner(SharedSession session, String output, RuntimeOptions options) {
+        this(session, List.of(output), options);
+    }
+
+    /** Requests every output in {@code outputs} in each run (the first is the main one). */
+    BatchRunner(SharedSession session, List<String> outputs, RuntimeOptions options) {
         this.session = session;
-        this.output = output;
-        this.outputs = Set.of(output);
+        this.outputList = List.copyOf(outputs);
+        this.outputs = new java.util.LinkedHashSet<>(outputList);
+        if (this.outputs.size() != outputList.size() || outputList.isEmpty()) {
+            throw new IllegalArgumentException("outputs must be distinct and non-empty, got " + outputs);
+        }
         this.options = options;
         Set<String> inputs = session.inputNames();
         if (!inputs.contains("input_ids")) {
@@ -65,8 +78,13 @@ final class BatchRunner {
         this.feedTypes = inputs.contains("token_type_ids");
     }
 
-    /** One result vector per window, in the order of {@code windows}. */
+    /** One result vector per window, in the order of {@code windows}, read from the main output. */
     float[][] run(List<Window> windows, RowReader reader) {
+        return run(windows, (OutputsReader) (outs, shape, row, w) -> reader.read(outs[0], shape, row, w));
+    }
+
+    /** One result vector per window, in the order of {@code windows}, read from all outputs. */
+    float[][] run(List<Window> windows, OutputsReader reader) {
         float[][] results = new float[windows.size()][];
         if (windows.isEmpty()) {
             return results;
@@ -131,7 +149,7 @@ final class BatchRunner {
      * several cores busy. The caller never waits for a helper that has not started (it takes the
      * batches itself), so a busy helper pool only makes the call less parallel, never stuck.
      */
-    private void runParallel(List<Window> windows, List<Batch> batches, int lanes, RowReader reader, float[][] results,
+    private void runParallel(List<Window> windows, List<Batch> batches, int lanes, OutputsReader reader, float[][] results,
                              long deadline, java.time.Duration budget) {
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(batches.size());
@@ -183,7 +201,7 @@ final class BatchRunner {
         }
     }
 
-    private void runBatch(List<Window> windows, List<Integer> rows, int len, RowReader reader, float[][] results,
+    private void runBatch(List<Window> windows, List<Integer> rows, int len, OutputsReader reader, float[][] results,
                           long deadline, java.time.Duration budget) {
         if (deadline != Long.MAX_VALUE && deadline - System.nanoTime() <= 0) {
             throw new dev.parapet.core.ScanTimeoutException("ONNX run on " + session.modelName() + " stopped: the scanner's time budget of "
@@ -223,19 +241,30 @@ final class BatchRunner {
                     : WATCHDOG.schedule(terminator::terminate, Math.max(0, remaining), java.util.concurrent.TimeUnit.NANOSECONDS);
             try {
             try (OrtSession.Result result = session.run(inputs, outputs, terminator == null ? null : terminator.options)) {
-                OnnxValue value = result.get(output).orElseThrow(() ->
-                        new ParapetException(session.modelName() + " returned no output '" + output + "'"));
-                if (!(value instanceof OnnxTensor tensor)) {
-                    throw new ParapetException(session.modelName() + ": output '" + output + "' is not a tensor");
-                }
-                long[] outShape = tensor.getInfo().getShape();
-                FloatBuffer fb = tensor.getFloatBuffer();
-                if (fb == null) {
-                    throw new ParapetException(session.modelName() + ": output '" + output + "' is "
-                            + tensor.getInfo().type + ", expected float");
+                FloatBuffer[] fbs = new FloatBuffer[outputList.size()];
+                long[] outShape = null;
+                for (int o = 0; o < fbs.length; o++) {
+                    String output = outputList.get(o);
+                    OnnxValue value = result.get(output).orElseThrow(() ->
+                            new ParapetException(session.modelName() + " returned no output '" + output + "'"));
+                    if (!(value instanceof OnnxTensor tensor)) {
+                        throw new ParapetException(session.modelName() + ": output '" + output + "' is not a tensor");
+                    }
+                    long[] shapeO = tensor.getInfo().getShape();
+                    if (outShape == null) {
+                        outShape = shapeO;
+                    } else if (!java.util.Arrays.equals(outShape, shapeO)) {
+                        throw new ParapetException(session.modelName() + ": output '" + output + "' has shape " + java.util.Arrays.toString(shapeO)
+                                + " but '" + outputList.get(0) + "' has " + java.util.Arrays.toString(outShape));
+                    }
+                    fbs[o] = tensor.getFloatBuffer();
+                    if (fbs[o] == null) {
+                        throw new ParapetException(session.modelName() + ": output '" + output + "' is "
+                                + tensor.getInfo().type + ", expected float");
+                    }
                 }
                 for (int r = 0; r < n; r++) {
-                    results[rows.get(r)] = reader.read(fb, outShape, r, windows.get(rows.get(r)));
+                    results[rows.get(r)] = reader.read(fbs, outShape, r, windows.get(rows.get(r)));
                 }
             }
             } finally {

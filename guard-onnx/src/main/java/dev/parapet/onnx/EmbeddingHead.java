@@ -108,6 +108,7 @@ public final class EmbeddingHead {
     private final List<PairFeature> pairFeatures;
     private final int openingTokens;
     private final List<Pooling> openingPoolings;
+    private final List<String> taps;
     private final List<Dense> layers;
     private final double calibrationA;
     private final double calibrationB;
@@ -127,6 +128,7 @@ public final class EmbeddingHead {
         this.pairFeatures = List.copyOf(b.pairFeatures);
         this.openingTokens = b.openingTokens;
         this.openingPoolings = List.copyOf(b.openingPoolings);
+        this.taps = List.copyOf(b.taps);
         this.layers = List.copyOf(b.layers);
         this.calibrationA = b.calibrationA;
         this.calibrationB = b.calibrationB;
@@ -141,7 +143,10 @@ public final class EmbeddingHead {
 
     // ---- inference ------------------------------------------------------------------------
 
-    /** The feature vector of one text: the chosen poolings, each L2-normalised if {@link #normalize()}, concatenated. */
+    /**
+     * The feature vector of one text: the chosen poolings, each L2-normalised if {@link #normalize()},
+     * concatenated; then the same poolings of each intermediate encoder output in {@link #taps()}.
+     */
     public float[] textFeatures(PooledEmbedding e) {
         Objects.requireNonNull(e, "embedding");
         return parts(e, poolings);
@@ -167,11 +172,25 @@ public final class EmbeddingHead {
         return f;
     }
 
+    /** {@code which} poolings of the main output, then of each tap. */
     private float[] parts(PooledEmbedding e, List<Pooling> which) {
         int h = e.dimension();
-        float[] f = new float[h * which.size()];
+        int per = h * which.size();
+        float[] f = new float[per * (1 + taps.size())];
+        parts(e, which, f, 0);
+        for (int t = 0; t < taps.size(); t++) {
+            parts(e.tap(taps.get(t)), which, f, per * (t + 1));
+        }
+        return f;
+    }
+
+    private void parts(PooledEmbedding e, List<Pooling> which, float[] f, int offset) {
+        int h = e.dimension();
         for (int p = 0; p < which.size(); p++) {
             float[] part = e.get(which.get(p));
+            if (part.length != h) {
+                throw new IllegalArgumentException("head '" + name + "': pooling " + which.get(p) + " has " + part.length + " values, expected " + h);
+            }
             double scale = 1.0;
             if (normalize) {
                 double sum = 0;
@@ -181,10 +200,9 @@ public final class EmbeddingHead {
                 scale = 1.0 / Math.max(Math.sqrt(sum), 1e-12);
             }
             for (int d = 0; d < h; d++) {
-                f[p * h + d] = (float) (part[d] * scale);
+                f[offset + p * h + d] = (float) (part[d] * scale);
             }
         }
-        return f;
     }
 
     /** The feature vector of a (prompt, response) pair, from {@link #pairFeatures()}. */
@@ -294,6 +312,15 @@ public final class EmbeddingHead {
         return openingTokens;
     }
 
+    /**
+     * Intermediate encoder outputs (graph tensor names) whose poolings follow the final output's in
+     * every feature block, window and opening alike; empty for a head on the final output only. The
+     * encoder must be built with them ({@link TextEncoder.Builder#taps}).
+     */
+    public List<String> taps() {
+        return taps;
+    }
+
     /** Poolings of the opening this head reads; empty when {@link #openingTokens()} is 0. */
     public List<Pooling> openingPoolings() {
         return openingPoolings;
@@ -376,6 +403,13 @@ public final class EmbeddingHead {
                 }
                 b.opening(op.get("tokens").getAsInt(), ops);
             }
+            if (root.has("taps") && !root.get("taps").isJsonNull()) {
+                List<String> t = new ArrayList<>();
+                for (JsonElement p : root.getAsJsonArray("taps")) {
+                    t.add(p.getAsString());
+                }
+                b.taps(t);
+            }
             if (root.has("pair_features")) {
                 List<PairFeature> pf = new ArrayList<>();
                 for (JsonElement p : root.getAsJsonArray("pair_features")) {
@@ -425,6 +459,11 @@ public final class EmbeddingHead {
         poolings.forEach(p -> pool.add(p.name().toLowerCase(Locale.ROOT)));
         root.add("pooling", pool);
         root.addProperty("normalize", normalize);
+        if (!taps.isEmpty()) {
+            JsonArray t = new JsonArray();
+            taps.forEach(t::add);
+            root.add("taps", t);
+        }
         if (!pairFeatures.isEmpty()) {
             JsonArray pf = new JsonArray();
             pairFeatures.forEach(p -> pf.add(p.name().toLowerCase(Locale.ROOT)));
@@ -499,6 +538,7 @@ public final class EmbeddingHead {
     public String toString() {
         return "EmbeddingHead{" + name + ", " + task + ", " + input + ", encoder=" + encoderName + ", pooling=" + poolings
                 + (openingTokens > 0 ? ", opening=" + openingTokens + " tokens " + openingPoolings : "")
+                + (taps.isEmpty() ? "" : ", taps=" + taps)
                 + ", layers=" + layers.size() + ", threshold=" + threshold + '}';
     }
 
@@ -515,6 +555,7 @@ public final class EmbeddingHead {
         private List<PairFeature> pairFeatures = List.of();
         private int openingTokens;
         private List<Pooling> openingPoolings = List.of();
+        private List<String> taps = List.of();
         private final List<Dense> layers = new ArrayList<>();
         private double calibrationA = 1.0;
         private double calibrationB = 0.0;
@@ -584,6 +625,16 @@ public final class EmbeddingHead {
             }
             this.openingTokens = tokens;
             this.openingPoolings = List.copyOf(poolings);
+            return this;
+        }
+
+        /** Also read these intermediate encoder outputs ({@link EmbeddingHead#taps()}); distinct, non-blank names. */
+        public Builder taps(List<String> taps) {
+            List<String> t = List.copyOf(Objects.requireNonNull(taps, "taps"));
+            if (new java.util.HashSet<>(t).size() != t.size() || t.stream().anyMatch(String::isBlank)) {
+                throw new IllegalArgumentException("taps must be distinct, non-blank tensor names, got " + t);
+            }
+            this.taps = t;
             return this;
         }
 

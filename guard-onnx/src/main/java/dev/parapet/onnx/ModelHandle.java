@@ -1,5 +1,6 @@
 package dev.parapet.onnx;
 
+import java.util.List;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -27,17 +28,33 @@ final class ModelHandle implements AutoCloseable {
 
     static ModelHandle open(ModelSource source, RuntimeOptions options, int maxLength, int stride,
                             Function<SharedSession, String> outputChooser) {
+        return open(source, options, maxLength, stride, List.of(), outputChooser);
+    }
+
+    /**
+     * As {@link #open(ModelSource, RuntimeOptions, int, int, Function)}, with the intermediate tensors
+     * {@code taps} exposed as outputs and requested in every run after the chosen main output.
+     */
+    static ModelHandle open(ModelSource source, RuntimeOptions options, int maxLength, int stride, List<String> taps,
+                            Function<SharedSession, String> outputChooser) {
         TextTokenizer tokenizer = TextTokenizer.load(source, maxLength, stride);
         SharedSession session;
         try {
-            session = SharedSession.acquire(source, options);
+            session = SharedSession.acquire(source, options, new SharedSession.Taps(taps));
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
         }
         try {
             String output = outputChooser.apply(session);
-            return new ModelHandle(session, tokenizer, new BatchRunner(session, output, options));
+            List<String> outputs = new java.util.ArrayList<>(1 + taps.size());
+            outputs.add(output);
+            for (String t : taps) {
+                if (!t.equals(output)) {
+                    outputs.add(t);
+                }
+            }
+            return new ModelHandle(session, tokenizer, new BatchRunner(session, outputs, options));
         } catch (RuntimeException e) {
             session.release();
             tokenizer.close();

@@ -139,6 +139,13 @@ public final class ModelSource {
     }
 
     byte[] readModelBytes() {
+        if (modelPath != null) {
+            try {
+                return Files.readAllBytes(modelPath);
+            } catch (IOException e) {
+                throw new ModelLoadException("cannot read ONNX model " + modelName + ": " + e.getMessage(), e);
+            }
+        }
         try (InputStream in = loader.getResourceAsStream(modelResource)) {
             if (in == null) {
                 throw new ModelLoadException("ONNX model " + modelName + " vanished from the classpath");

@@ -45,14 +45,22 @@ final class SharedSession {
 
     /** The shared session for this model and options, created on first use. Release it with {@link #release()}. */
     static SharedSession acquire(ModelSource source, RuntimeOptions options) {
-        String key = source.id() + "|" + options.sessionKey();
+        return acquire(source, options, Taps.NONE);
+    }
+
+    /**
+     * The shared session for this model, options and exposed intermediate outputs ({@link GraphOutputs});
+     * sessions with different taps are different sessions.
+     */
+    static SharedSession acquire(ModelSource source, RuntimeOptions options, Taps taps) {
+        String key = source.id() + "|" + options.sessionKey() + (taps.names().isEmpty() ? "" : "|taps=" + taps.names());
         synchronized (OPEN) {
             SharedSession existing = OPEN.get(key);
             if (existing != null) {
                 existing.references++;
                 return existing;
             }
-            SharedSession created = open(key, source, options);
+            SharedSession created = open(key, source, options, taps);
             created.references = 1;
             OPEN.put(key, created);
             return created;
@@ -66,13 +74,13 @@ final class SharedSession {
         }
     }
 
-    private static SharedSession open(String key, ModelSource source, RuntimeOptions options) {
+    private static SharedSession open(String key, ModelSource source, RuntimeOptions options, Taps taps) {
         NativeDefaults.apply();
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         ExecutionProvider requested = options.provider();
         if (requested.kind() == ExecutionProvider.Kind.CUDA) {
             try {
-                return new SharedSession(key, source.modelName(), create(env, source, options, requested), requested);
+                return new SharedSession(key, source.modelName(), create(env, source, options, requested, taps), requested);
             } catch (OrtException | RuntimeException e) {
                 if (options.strictProvider()) {
                     throw new ModelLoadException("CUDA device " + requested.deviceId() + " was requested with strictProvider(true) for "
@@ -83,15 +91,19 @@ final class SharedSession {
             }
         }
         try {
-            return new SharedSession(key, source.modelName(), create(env, source, options, ExecutionProvider.cpu()), ExecutionProvider.cpu());
+            return new SharedSession(key, source.modelName(), create(env, source, options, ExecutionProvider.cpu(), taps), ExecutionProvider.cpu());
         } catch (OrtException | RuntimeException e) {
+            if (!taps.names().isEmpty()) {
+                throw new ModelLoadException("cannot load ONNX model " + source.modelName() + " with intermediate outputs " + taps.names()
+                        + " (does the graph compute tensors of those names?): " + firstLine(e.getMessage()), e);
+            }
             throw new ModelLoadException("cannot load ONNX model " + source.modelName()
                     + ": expected a valid ONNX graph (is the file truncated or not an .onnx file?): " + firstLine(e.getMessage()), e);
         }
     }
 
-    private static OrtSession create(OrtEnvironment env, ModelSource source, RuntimeOptions options, ExecutionProvider provider)
-            throws OrtException {
+    private static OrtSession create(OrtEnvironment env, ModelSource source, RuntimeOptions options, ExecutionProvider provider,
+                                     Taps taps) throws OrtException {
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setIntraOpNumThreads(options.intraOpThreads());
             so.setInterOpNumThreads(options.interOpThreads());
@@ -99,6 +111,9 @@ final class SharedSession {
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             if (provider.kind() == ExecutionProvider.Kind.CUDA) {
                 so.addCUDA(provider.deviceId());
+            }
+            if (!taps.names().isEmpty()) {
+                return env.createSession(GraphOutputs.expose(source.readModelBytes(), taps.names()), so);
             }
             if (source.modelPath().isPresent()) {
                 return env.createSession(source.modelPath().get().toString(), so);
@@ -113,6 +128,15 @@ final class SharedSession {
         }
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /** Intermediate tensors to expose as extra outputs; {@link #NONE} for the graph as it is. */
+    record Taps(java.util.List<String> names) {
+        static final Taps NONE = new Taps(java.util.List.of());
+
+        Taps {
+            names = java.util.List.copyOf(names);
+        }
     }
 
     ExecutionProvider provider() {

@@ -27,6 +27,8 @@ public final class TextEncoder implements AutoCloseable {
     private final boolean normalize;
     private final ModelSource source;
     private final int dimension;
+    /** Intermediate outputs pooled beside the main one, in request order (the main output excluded). */
+    private final List<String> taps;
     /** Coalesces concurrent calls when {@link RuntimeOptions#microBatching()}; else null. */
     private final MicroBatcher<String, EncodedText> batcher;
 
@@ -41,11 +43,21 @@ public final class TextEncoder implements AutoCloseable {
         }
         int[] dim = new int[1];
         String requested = b.outputName;
-        this.handle = ModelHandle.open(b.source, b.options, maxLength, stride, session -> {
+        String[] main = new String[1];
+        this.handle = ModelHandle.open(b.source, b.options, maxLength, stride, b.taps, session -> {
             String out = requested != null ? requested
                     : session.outputNames().contains("last_hidden_state") ? "last_hidden_state"
                     : session.outputNames().iterator().next();
+            main[0] = out;
             long[] shape = session.outputShape(out);
+            if (shape != null && shape.length == 3 && shape[2] <= 0 && b.taps.contains(out)) {
+                // an exposed intermediate output is declared with symbolic dimensions: a transformer's
+                // residual stream has one width, so its hidden size is that of the graph's own output
+                long[] own = session.outputShape(session.outputNames().stream().filter(n -> !b.taps.contains(n)).findFirst().orElse(out));
+                if (own != null && own.length == 3) {
+                    shape = new long[]{shape[0], shape[1], own[2]};
+                }
+            }
             if (shape == null || shape.length != 3 || shape[2] <= 0) {
                 throw new ModelLoadException(b.source.modelName() + ": output '" + out + "' must be [batch, tokens, hidden] with a static "
                         + "hidden size, found " + java.util.Arrays.toString(shape) + " (outputs: " + session.outputNames() + ")");
@@ -54,6 +66,7 @@ public final class TextEncoder implements AutoCloseable {
             return out;
         });
         this.dimension = dim[0];
+        this.taps = b.taps.stream().filter(t -> !t.equals(main[0])).toList();
         RuntimeOptions o = b.options;
         this.batcher = !o.microBatching() ? null
                 : MicroBatcher.<String, EncodedText>builder(texts -> handle.use(() -> windowsAll(texts)))
@@ -142,11 +155,10 @@ public final class TextEncoder implements AutoCloseable {
         for (int t = 0; t < texts.size(); t++) {
             firsts.add(openingWindow(texts.get(t), t, tokens));
         }
-        int h = dimension;
-        float[][] rows = handle.runner.run(firsts, (FloatBuffer fb, long[] shape, int row, Window w) -> pool(fb, shape, row, w, h));
+        float[][] rows = runPooled(firsts);
         List<PooledEmbedding> out = new java.util.ArrayList<>(texts.size());
         for (float[] row : rows) {
-            out.add(split(row, h));
+            out.add(split(row));
         }
         return out;
     }
@@ -218,36 +230,76 @@ public final class TextEncoder implements AutoCloseable {
             return List.of();
         }
         List<Window> windows = handle.tokenizer.windows(texts);
-        int h = dimension;
-        // one row per window: [mean | cls | max]
-        float[][] rows = handle.runner.run(windows, (FloatBuffer fb, long[] shape, int row, Window w) -> pool(fb, shape, row, w, h));
+        float[][] rows = runPooled(windows);
         List<List<EncodedText.WindowEmbedding>> perText = new java.util.ArrayList<>(texts.size());
         for (int t = 0; t < texts.size(); t++) {
             perText.add(new java.util.ArrayList<>(1));
         }
         for (int i = 0; i < windows.size(); i++) {
             Window w = windows.get(i);
-            perText.get(w.owner()).add(new EncodedText.WindowEmbedding(w.index(), w.start(), w.end(), split(rows[i], h), w.length()));
+            perText.get(w.owner()).add(new EncodedText.WindowEmbedding(w.index(), w.start(), w.end(), split(rows[i]), w.length()));
         }
         List<EncodedText> out = new java.util.ArrayList<>(texts.size());
         for (List<EncodedText.WindowEmbedding> ws : perText) {
-            out.add(new EncodedText(ws, ws.size() == 1 ? ws.get(0).embedding() : combine(ws, h)));
+            out.add(new EncodedText(ws, ws.size() == 1 ? ws.get(0).embedding() : combine(ws)));
         }
         return out;
     }
 
-    private static PooledEmbedding split(float[] row, int h) {
-        return new PooledEmbedding(java.util.Arrays.copyOfRange(row, 0, h), java.util.Arrays.copyOfRange(row, h, 2 * h),
-                java.util.Arrays.copyOfRange(row, 2 * h, 3 * h));
+    /** One row per window: {@code [mean | cls | max]} of the main output, then of each tap in order. */
+    private float[][] runPooled(List<Window> windows) {
+        int h = dimension;
+        return handle.runner.run(windows, (FloatBuffer[] outs, long[] shape, int row, Window w) -> {
+            if (outs.length == 1) {
+                return pool(outs[0], shape, row, w, h);
+            }
+            float[] v = new float[3 * h * outs.length];
+            for (int o = 0; o < outs.length; o++) {
+                System.arraycopy(pool(outs[o], shape, row, w, h), 0, v, 3 * h * o, 3 * h);
+            }
+            return v;
+        });
     }
 
-    private static PooledEmbedding combine(List<EncodedText.WindowEmbedding> ws, int h) {
+    private PooledEmbedding split(float[] row) {
+        PooledEmbedding main = split(row, 0, dimension);
+        if (taps.isEmpty()) {
+            return main;
+        }
+        java.util.Map<String, PooledEmbedding> t = new java.util.LinkedHashMap<>();
+        for (int k = 0; k < taps.size(); k++) {
+            t.put(taps.get(k), split(row, 3 * dimension * (k + 1), dimension));
+        }
+        return main.withTaps(t);
+    }
+
+    private static PooledEmbedding split(float[] row, int from, int h) {
+        return new PooledEmbedding(java.util.Arrays.copyOfRange(row, from, from + h), java.util.Arrays.copyOfRange(row, from + h, from + 2 * h),
+                java.util.Arrays.copyOfRange(row, from + 2 * h, from + 3 * h));
+    }
+
+    private PooledEmbedding combine(List<EncodedText.WindowEmbedding> ws) {
+        List<PooledEmbedding> parts = new java.util.ArrayList<>(ws.size());
+        ws.forEach(w -> parts.add(w.embedding()));
+        PooledEmbedding main = combineParts(parts, dimension);
+        if (taps.isEmpty()) {
+            return main;
+        }
+        java.util.Map<String, PooledEmbedding> t = new java.util.LinkedHashMap<>();
+        for (String tap : taps) {
+            List<PooledEmbedding> tp = new java.util.ArrayList<>(parts.size());
+            parts.forEach(p -> tp.add(p.tap(tap)));
+            t.put(tap, combineParts(tp, dimension));
+        }
+        return main.withTaps(t);
+    }
+
+    private static PooledEmbedding combineParts(List<PooledEmbedding> ws, int h) {
         float[] mean = new float[h];
         float[] cls = new float[h];
         float[] max = new float[h];
         java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
-        for (EncodedText.WindowEmbedding w : ws) {
-            PooledEmbedding e = w.embedding();
+        for (PooledEmbedding e : ws) {
             for (int d = 0; d < h; d++) {
                 mean[d] += e.mean()[d] / ws.size();
                 cls[d] += e.cls()[d] / ws.size();
@@ -326,6 +378,11 @@ public final class TextEncoder implements AutoCloseable {
         return source;
     }
 
+    /** The intermediate outputs pooled beside the main one ({@link PooledEmbedding#taps()}), in order. */
+    public List<String> taps() {
+        return taps;
+    }
+
     public boolean isClosed() {
         return handle.isClosed();
     }
@@ -348,6 +405,7 @@ public final class TextEncoder implements AutoCloseable {
         private int maxLength = DEFAULT_MAX_LENGTH;
         private int stride = -1;
         private String outputName;
+        private List<String> taps = List.of();
 
         private Builder(ModelSource source) {
             this.source = Objects.requireNonNull(source, "source");
@@ -387,6 +445,25 @@ public final class TextEncoder implements AutoCloseable {
 
         public Builder outputName(String outputName) {
             this.outputName = Objects.requireNonNull(outputName, "outputName");
+            return this;
+        }
+
+        /**
+         * Also pool these intermediate tensors of the encoder graph (e.g. a BERT export's
+         * {@code /encoder/layer.7/output/LayerNorm/Add_1_output_0}, the output of its eighth layer),
+         * from the same run: each must be {@code [batch, tokens, hidden]} like the main output. The
+         * session exposes them as extra graph outputs; they land in {@link PooledEmbedding#taps()}.
+         * Heads that read intermediate layers ({@link EmbeddingHead#taps()}) need their taps here.
+         */
+        public Builder taps(java.util.Collection<String> taps) {
+            java.util.LinkedHashSet<String> t = new java.util.LinkedHashSet<>();
+            for (String name : Objects.requireNonNull(taps, "taps")) {
+                if (name == null || name.isBlank()) {
+                    throw new IllegalArgumentException("tap names must be non-blank, got " + taps);
+                }
+                t.add(name);
+            }
+            this.taps = List.copyOf(t);
             return this;
         }
 

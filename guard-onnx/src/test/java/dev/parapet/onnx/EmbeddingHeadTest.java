@@ -83,6 +83,33 @@ class EmbeddingHeadTest {
                 .labels(List.of("a", "b")).build()).hasMessageContaining("longer than");
     }
 
+
+    @Test
+    void should_follow_each_block_with_the_same_poolings_of_every_tap_and_round_trip_them() {
+        EmbeddingHead head = EmbeddingHead.builder("taps").encoder("e", "00", 64)
+                .poolings(List.of(Pooling.CLS)).normalize(true).opening(12, List.of(Pooling.MEAN)).taps(List.of("L7"))
+                .layer(new EmbeddingHead.Dense(8, 1, new float[]{0, 0, 1, 0, 0, 0, 0, 0}, new float[1], EmbeddingHead.Activation.NONE))
+                .labels(List.of("compliance", "refusal")).build();
+        PooledEmbedding window = new PooledEmbedding(new float[2], new float[]{3, 4}, new float[2],
+                java.util.Map.of("L7", new PooledEmbedding(new float[2], new float[]{0, -2}, new float[2])));
+        PooledEmbedding opening = new PooledEmbedding(new float[]{0, 2}, new float[2], new float[2],
+                java.util.Map.of("L7", new PooledEmbedding(new float[]{5, 0}, new float[2], new float[2])));
+        // window CLS, window's L7 CLS, opening MEAN, opening's L7 MEAN
+        assertThat(head.textFeatures(window, opening)).containsExactly(0.6f, 0.8f, 0, -1, 0, 1, 1, 0);
+        assertThat(head.probability(window, opening)).isCloseTo(0.5, within(1e-6));
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        head.write(out);
+        assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("\"taps\"");
+        EmbeddingHead back = EmbeddingHead.read(new java.io.ByteArrayInputStream(out.toByteArray()), "mem");
+        assertThat(back.taps()).containsExactly("L7");
+        assertThat(back.textFeatures(window, opening)).containsExactly(head.textFeatures(window, opening));
+
+        PooledEmbedding untapped = new PooledEmbedding(new float[2], new float[]{3, 4}, new float[2]);
+        assertThatThrownBy(() -> head.textFeatures(untapped, opening)).isInstanceOf(IllegalStateException.class).hasMessageContaining("L7");
+        assertThatThrownBy(() -> EmbeddingHead.builder("x").taps(List.of("a", "a"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> EmbeddingHead.builder("x").taps(List.of(""))).isInstanceOf(IllegalArgumentException.class);
+    }
     @Test
     void should_round_trip_through_json() {
         EmbeddingHead head = twoLayer();

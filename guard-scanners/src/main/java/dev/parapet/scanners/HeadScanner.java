@@ -70,7 +70,12 @@ public final class HeadScanner implements Scanner {
         int poolings = head.poolings().size();
         int pairs = head.input() == EmbeddingHead.Input.PAIR ? head.pairFeatureList().size() : 1;
         int opening = head.openingPoolings().size();
-        long expected = (long) dimension * (poolings + opening) * pairs;
+        int outputs = 1 + head.taps().size();
+        long expected = (long) dimension * (poolings + opening) * outputs * pairs;
+        if (!encoder.encoder().taps().containsAll(head.taps())) {
+            throw new ModelLoadException("head '" + head.name() + "' (scanner '" + scanner + "') reads the encoder's intermediate outputs "
+                    + head.taps() + " but the encoder was built with taps " + encoder.encoder().taps() + " (TextEncoder.Builder.taps)");
+        }
         if (head.openingTokens() > encoder.encoder().maxLength()) {
             throw new ModelLoadException("head '" + head.name() + "' (scanner '" + scanner + "') reads the first " + head.openingTokens()
                     + " tokens of a text but the encoder's windows are " + encoder.encoder().maxLength() + " tokens");
@@ -78,7 +83,8 @@ public final class HeadScanner implements Scanner {
         if (head.inputSize() != expected) {
             String layout = dimension + " x " + poolings + " pooling" + (poolings == 1 ? "" : "s") + " " + head.poolings()
                     + (head.input() == EmbeddingHead.Input.PAIR ? " x " + pairs + " pair features " + head.pairFeatureList() : "")
-                    + (opening > 0 ? " + " + opening + " opening pooling" + (opening == 1 ? "" : "s") + " " + head.openingPoolings() : "");
+                    + (opening > 0 ? " + " + opening + " opening pooling" + (opening == 1 ? "" : "s") + " " + head.openingPoolings() : "")
+                    + (outputs > 1 ? ", each of " + outputs + " encoder outputs" : "");
             throw new ModelLoadException("head '" + head.name() + "' (scanner '" + scanner + "', trained on " + head.encoderName()
                     + ") takes " + head.inputSize() + " features but encoder " + encoder.encoder().source().modelName() + " gives "
                     + expected + " (" + layout + "); use the encoder the head was trained on");

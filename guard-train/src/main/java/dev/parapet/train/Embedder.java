@@ -32,6 +32,7 @@ public final class Embedder implements AutoCloseable {
     private final int maxLength;
     private final int threads;
     private final PrintStream progress;
+    private final String tap;
     private TextEncoder encoder;
     private long textsEmbedded;
     private long nanosEmbedding;
@@ -42,6 +43,18 @@ public final class Embedder implements AutoCloseable {
      * @param progress  where progress lines go (stderr in the tools), or {@code null} for none
      */
     public Embedder(EncoderSpec spec, int maxLength, int threads, PrintStream progress) {
+        this(spec, maxLength, threads, progress, null);
+    }
+
+    /**
+     * An embedder of one intermediate encoder output: {@code tap} names a tensor of the encoder graph
+     * ({@link TextEncoder.Builder#taps}), pooled in place of the final output (the graph is run only
+     * as far as that tensor). The runtime pools the same tensor beside the final output in one run.
+     *
+     * @param tap the tensor, or {@code null} for the final output
+     */
+    public Embedder(EncoderSpec spec, int maxLength, int threads, PrintStream progress, String tap) {
+        this.tap = tap;
         this.spec = Objects.requireNonNull(spec, "spec");
         if (maxLength < 8) {
             throw new IllegalArgumentException("maxLength must be >= 8 tokens, got " + maxLength);
@@ -66,6 +79,11 @@ public final class Embedder implements AutoCloseable {
         return threads;
     }
 
+    /** The intermediate output this embedder pools, or {@code null} for the final output. */
+    public String tap() {
+        return tap;
+    }
+
     /** Texts embedded by this instance (unique texts, cache hits excluded). */
     public long textsEmbedded() {
         return textsEmbedded;
@@ -80,7 +98,11 @@ public final class Embedder implements AutoCloseable {
         if (encoder == null) {
             // batch of 32 rows: the batch size the encoders were measured with; the token budget keeps long windows in check
             RuntimeOptions options = RuntimeOptions.builder().intraOpThreads(threads).maxBatchSize(32).build();
-            encoder = TextEncoder.builder(spec.source()).maxLength(maxLength).options(options).build();
+            TextEncoder.Builder b = TextEncoder.builder(spec.source()).maxLength(maxLength).options(options);
+            if (tap != null) {
+                b.taps(List.of(tap)).outputName(tap);
+            }
+            encoder = b.build();
         }
         return encoder;
     }
@@ -147,7 +169,8 @@ public final class Embedder implements AutoCloseable {
                 lastReport = now;
                 double secs = (now - start) / 1e9;
                 double rate = to / Math.max(secs, 1e-9);
-                progress.printf(Locale.ROOT, "embed %s [%s, %s]: %,d/%,d texts, %.0f texts/s, %s left%n", what, spec.name(), unit,
+                progress.printf(Locale.ROOT, "embed %s [%s, %s]: %,d/%,d texts, %.0f texts/s, %s left%n", what,
+                        spec.name() + (tap == null ? "" : " " + Taps.shortName(tap)), unit,
                         to, order.length, rate, duration((order.length - to) / Math.max(rate, 1e-9)));
             }
         }

@@ -24,7 +24,7 @@ import java.util.Objects;
 /**
  * Embeddings on disk, so that experiments re-use one encoder pass. An entry is keyed by the sha256
  * of the texts themselves (which covers the data file and any derived text list), the encoder's
- * name and sha256, the window length, the chunking and the thread count: anything that changes an
+ * name and sha256, the intermediate output read (if any), the window length, the chunking and the thread count: anything that changes an
  * embedding changes the key. Entries are written to a temporary file and moved into place.
  */
 public final class EmbeddingCache {
@@ -68,13 +68,14 @@ public final class EmbeddingCache {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(("v" + VERSION + "|" + embedder.spec().name() + "|" + embedder.spec().sha256() + "|" + embedder.maxLength()
                     + "|chunk=" + Embedder.CHUNK + "|threads=" + embedder.threads() + "|n=" + texts.size()
-                    + (opening == 0 ? "" : "|opening=" + opening)).getBytes(StandardCharsets.UTF_8));
+                    + (opening == 0 ? "" : "|opening=" + opening) + (embedder.tap() == null ? "" : "|tap=" + embedder.tap())).getBytes(StandardCharsets.UTF_8));
             for (String t : texts) {
                 md.update((byte) 0);
                 md.update(t.getBytes(StandardCharsets.UTF_8));
             }
             String key = HexFormat.of().formatHex(md.digest()).substring(0, 16);
-            return what.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + embedder.spec().name() + "-" + embedder.maxLength() + "-" + key + ".emb";
+            String encoder = embedder.spec().name() + (embedder.tap() == null ? "" : "-" + Taps.shortName(embedder.tap()));
+            return what.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + encoder + "-" + embedder.maxLength() + "-" + key + ".emb";
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -23,7 +23,7 @@ import java.util.Map;
  *
  * <pre>
  * binary     --task toxicity|refusal --features cls,mean,max[:l2] --grid lr:1e-3,mlp:256:1e-4
- *            [--windows] [--lexical] [--also-encoder bge]
+ *            [--windows] [--lexical] [--also-encoder bge] [--taps 7] (0-based BERT layers read beside the last)
  * preference --features mean --pairs response,product,abs_diff --grid lr:1e-2 --helpfulness true --extra-weight 1
  * throughput --n 2000
  * </pre>
@@ -70,7 +70,7 @@ public final class Experiments {
 
     static String binary(Workbench wb, Map<String, String> a, long seed, EmbeddingCache cache, PrintStream log) {
         String task = a.getOrDefault("task", "toxicity");
-        FeatureSpec fs = features(a.getOrDefault("features", "cls"));
+        FeatureSpec fs = features(a.getOrDefault("features", "cls")).withTaps(Taps.parseLayers(a.getOrDefault("taps", "")));
         if (a.containsKey("opening")) {
             fs = fs.withOpening(Integer.parseInt(a.get("opening")),
                     features(a.getOrDefault("opening-features", "cls,mean,max")).poolings().toArray(new Pooling[0]));
@@ -357,7 +357,8 @@ public final class Experiments {
     }
 
     static String preference(Workbench wb, Map<String, String> a, long seed, PrintStream log) {
-        FeatureSpec fs = features(a.getOrDefault("features", "mean")).withPairs(pairFeatures(a.getOrDefault("pairs", "response,product,abs_diff")));
+        FeatureSpec fs = features(a.getOrDefault("features", "mean")).withPairs(pairFeatures(a.getOrDefault("pairs", "response,product,abs_diff")))
+                .withTaps(Taps.parseLayers(a.getOrDefault("taps", "")));
         List<HeadModel> grid = grid(a.getOrDefault("grid", "lr:1e-2"));
         boolean helpful = Boolean.parseBoolean(a.getOrDefault("helpfulness", "true"));
         double w = Double.parseDouble(a.getOrDefault("extra-weight", "1"));

@@ -18,12 +18,13 @@ import java.util.stream.Collectors;
  * sees at run time exactly the features it was fitted on.
  */
 public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<EmbeddingHead.PairFeature> pairFeatures,
-                          int openingTokens, List<Pooling> openingPoolings) {
+                          int openingTokens, List<Pooling> openingPoolings, List<String> taps) {
 
     public FeatureSpec {
         poolings = List.copyOf(poolings);
         pairFeatures = List.copyOf(pairFeatures);
         openingPoolings = List.copyOf(openingPoolings);
+        taps = List.copyOf(taps);
         if (poolings.isEmpty()) {
             throw new IllegalArgumentException("at least one pooling");
         }
@@ -36,7 +37,16 @@ public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<Embedd
     }
 
     public FeatureSpec(List<Pooling> poolings, boolean normalize, List<EmbeddingHead.PairFeature> pairFeatures) {
-        this(poolings, normalize, pairFeatures, 0, List.of());
+        this(poolings, normalize, pairFeatures, 0, List.of(), List.of());
+    }
+
+    /**
+     * The same features, each block (windows and opening alike) followed by the same poolings of
+     * these intermediate encoder outputs ({@link EmbeddingHead#taps()}; see {@link Taps}). The
+     * embeddings must carry them ({@link Workbench#tapped}).
+     */
+    public FeatureSpec withTaps(List<String> taps) {
+        return new FeatureSpec(poolings, normalize, pairFeatures, openingTokens, openingPoolings, taps);
     }
 
     /**
@@ -44,7 +54,7 @@ public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<Embedd
      * their own ({@link TextEmbedding#opening()}; see {@link EmbeddingHead#openingTokens()}).
      */
     public FeatureSpec withOpening(int tokens, Pooling... poolings) {
-        return new FeatureSpec(this.poolings, normalize, pairFeatures, tokens, List.of(poolings));
+        return new FeatureSpec(this.poolings, normalize, pairFeatures, tokens, List.of(poolings), taps);
     }
 
     public boolean hasOpening() {
@@ -56,7 +66,7 @@ public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<Embedd
     }
 
     public FeatureSpec withPairs(EmbeddingHead.PairFeature... features) {
-        return new FeatureSpec(poolings, normalize, List.of(features));
+        return new FeatureSpec(poolings, normalize, List.of(features), openingTokens, openingPoolings, taps);
     }
 
     public boolean isPair() {
@@ -65,7 +75,7 @@ public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<Embedd
 
     /** Width of a text's feature vector for a {@code dimension}-wide encoder. */
     public int textSize(int dimension) {
-        return dimension * (poolings.size() + openingPoolings.size());
+        return dimension * (poolings.size() + openingPoolings.size()) * (1 + taps.size());
     }
 
     public int size(int dimension) {
@@ -75,7 +85,7 @@ public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<Embedd
     private EmbeddingHead placeholder(int dimension) {
         int n = size(dimension);
         EmbeddingHead.Builder b = EmbeddingHead.builder("features").encoder("any", "0", 512)
-                .poolings(poolings).normalize(normalize).labels(List.of("0", "1"))
+                .poolings(poolings).normalize(normalize).taps(taps).labels(List.of("0", "1"))
                 .layer(new EmbeddingHead.Dense(n, 1, new float[n], new float[1], EmbeddingHead.Activation.NONE));
         if (isPair()) {
             b.input(EmbeddingHead.Input.PAIR).pairFeatures(pairFeatures);
@@ -145,6 +155,7 @@ public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<Embedd
         String p = poolings.stream().map(x -> x.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining("+"));
         String s = p + (normalize ? " (L2)" : "") + (hasOpening() ? " + first " + openingTokens + " tokens "
                 + openingPoolings.stream().map(x -> x.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining("+")) : "");
+        s += taps.isEmpty() ? "" : " + taps " + Taps.describe(taps);
         return isPair() ? s + " pair[" + pairFeatures.stream().map(x -> x.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(",")) + "]" : s;
     }
 }

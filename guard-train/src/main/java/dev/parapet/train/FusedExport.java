@@ -55,7 +55,7 @@ public final class FusedExport {
             FusedHeadExporter.Builder b = FusedHeadExporter.builder().encoder(onnx).tokenizer(tok)
                     .poolings(poolings).normalize(head.normalize())
                     .calibration(head.calibrationA(), head.calibrationB())
-                    .labels(head.labels()).maxLength(head.maxLength()).metadata(meta);
+                    .labels(head.labels()).maxLength(head.maxLength()).metadata(meta).taps(head.taps());
             if (head.openingTokens() > 0) {
                 List<TokenPooling> opening = new ArrayList<>();
                 head.openingPoolings().forEach(p -> opening.add(TokenPooling.valueOf(p.name())));

@@ -117,7 +117,7 @@ public final class RewardHeadTrainer {
                                     Map<String, Object> metadata) {
             EmbeddingHead.Builder h = EmbeddingHead.builder(name).task(EmbeddingHead.Task.REWARD).input(EmbeddingHead.Input.PAIR)
                     .encoder(encoder.name(), encoder.sha256(), maxLength)
-                    .poolings(features.poolings()).normalize(features.normalize()).pairFeatures(features.pairFeatures())
+                    .poolings(features.poolings()).normalize(features.normalize()).pairFeatures(features.pairFeatures()).taps(features.taps())
                     .calibration(a, b).labels(labels).threshold(threshold).metadata(metadata);
             layers().forEach(h::layer);
             return h.build();

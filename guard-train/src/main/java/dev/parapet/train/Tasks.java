@@ -140,6 +140,7 @@ public final class Tasks {
 
 
     public static BinaryResult toxicity(Workbench wb, BinaryRecipe r, long seed, PrintStream log) {
+        wb = wb.tapped(r.features().taps());
         List<LabelledText> train = wb.toxicity("train");
         List<LabelledText> dev = wb.toxicity("dev");
         int[] groups = r.sourceBalanced() ? sourceIds(Jsonl.readOptionalField(wb.file("toxicity", "train"), "source")) : null;
@@ -181,6 +182,7 @@ public final class Tasks {
     }
 
     public static BinaryResult refusal(Workbench wb, BinaryRecipe r, long seed, PrintStream log) {
+        wb = wb.tapped(r.features().taps());
         List<LabelledText> train = wb.refusal("train");
         List<LabelledText> dev = wb.refusal("dev");
         if (r.augment()) {
@@ -250,7 +252,8 @@ public final class Tasks {
         double bestAp = Double.NEGATIVE_INFINITY;
         List<OpeningTrial> trials = new ArrayList<>();
         for (int n : openings) {
-            FeatureSpec base = new FeatureSpec(r.features().poolings(), r.features().normalize(), r.features().pairFeatures());
+            FeatureSpec base = new FeatureSpec(r.features().poolings(), r.features().normalize(), r.features().pairFeatures(),
+                    0, List.of(), r.features().taps());
             BinaryRecipe rn = r.withFeatures(n == 0 ? base : base.withOpening(n, base.poolings().toArray(new dev.parapet.onnx.Pooling[0])));
             log.printf(Locale.ROOT, "refusal, opening %d tokens%n", n);
             BinaryResult res = refusal(wb, rn, seed, log);
@@ -390,6 +393,7 @@ public final class Tasks {
     }
 
     public static PreferenceResult preference(Workbench wb, PreferenceRecipe r, long seed, PrintStream log) {
+        wb = wb.tapped(r.features().taps());
         long t0 = System.nanoTime();
         List<PreferencePair> hh = wb.preference("train");
         List<PreferencePair> extra = r.helpfulnessPairs() ? PreferenceAugmentation.helpfulnessPairs(wb.refusal("train"), seed) : List.of();

@@ -22,7 +22,14 @@ public final class Workbench implements AutoCloseable {
     private final Path data;
     private final EmbeddingCache cache;
     private final Embedder embedder;
-    private final Map<String, Object> memo = new HashMap<>();
+    private final Map<String, Object> memo;
+    /** Intermediate encoder outputs attached to every embedding this view returns ({@link #tapped}). */
+    private final List<String> taps;
+    /** One embedder per intermediate output, shared by all views of one workbench. */
+    private final Map<String, Embedder> tapEmbedders;
+    private final PrintStream progress;
+    private final int threads;
+    private final boolean root;
 
     public Workbench(Path data, EmbeddingCache cache, EncoderSpec encoder, int maxLength, int threads, PrintStream progress) {
         this.data = Objects.requireNonNull(data, "data");
@@ -31,6 +38,42 @@ public final class Workbench implements AutoCloseable {
         }
         this.cache = Objects.requireNonNull(cache, "cache");
         this.embedder = new Embedder(encoder, maxLength, threads, progress);
+        this.memo = new HashMap<>();
+        this.taps = List.of();
+        this.tapEmbedders = new HashMap<>();
+        this.progress = progress;
+        this.threads = threads;
+        this.root = true;
+    }
+
+    private Workbench(Workbench parent, List<String> taps) {
+        this.data = parent.data;
+        this.cache = parent.cache;
+        this.embedder = parent.embedder;
+        this.memo = parent.memo;
+        this.taps = List.copyOf(taps);
+        this.tapEmbedders = parent.tapEmbedders;
+        this.progress = parent.progress;
+        this.threads = parent.threads;
+        this.root = false;
+    }
+
+    /**
+     * The same data and cache, with the poolings of these intermediate encoder outputs attached to
+     * every embedding and opening ({@link PooledEmbedding#taps()}), as heads with
+     * {@link FeatureSpec#taps()} read them. Each output is embedded (and cached) on its own, by an
+     * encoder run only as far as that tensor. Closing a view does nothing; close the workbench.
+     */
+    public Workbench tapped(List<String> taps) {
+        return taps.equals(this.taps) ? this : new Workbench(this, taps);
+    }
+
+    public List<String> taps() {
+        return taps;
+    }
+
+    private Embedder tapEmbedder(String tap) {
+        return tapEmbedders.computeIfAbsent(tap, t -> new Embedder(embedder.spec(), embedder.maxLength(), threads, progress, t));
     }
 
     public Path data() {
@@ -76,7 +119,48 @@ public final class Workbench implements AutoCloseable {
 
     /** Embeddings of any texts (cached on disk); {@code what} names the entry in progress lines and file names. */
     public List<TextEmbedding> embed(List<String> texts, String what) {
-        return memo("emb/" + what + "/" + texts.size() + "/" + texts.hashCode(), k -> cache.embed(embedder, texts, what));
+        String key = "/" + what + "/" + texts.size() + "/" + texts.hashCode();
+        List<TextEmbedding> main = memo("emb" + key, k -> cache.embed(embedder, texts, what));
+        if (taps.isEmpty()) {
+            return main;
+        }
+        return memo("emb" + taps + key, k -> {
+            List<List<TextEmbedding>> tapped = new ArrayList<>(taps.size());
+            for (String tap : taps) {
+                tapped.add(memo("emb@" + tap + key, k2 -> cache.embed(tapEmbedder(tap), texts, what)));
+            }
+            List<TextEmbedding> out = new ArrayList<>(main.size());
+            for (int i = 0; i < main.size(); i++) {
+                TextEmbedding m = main.get(i);
+                List<TextEmbedding> ti = new ArrayList<>(taps.size());
+                for (List<TextEmbedding> t : tapped) {
+                    ti.add(t.get(i));
+                }
+                List<PooledEmbedding> windows = new ArrayList<>(m.windows().size());
+                for (int w = 0; w < m.windows().size(); w++) {
+                    int ww = w;
+                    windows.add(attach(m.windows().get(w), ti.stream().map(t -> window(t, ww, m.windows().size())).toList()));
+                }
+                out.add(new TextEmbedding(attach(m.pooled(), ti.stream().map(TextEmbedding::pooled).toList()), windows, m.opening()));
+            }
+            return out;
+        });
+    }
+
+    private static PooledEmbedding window(TextEmbedding tap, int w, int expected) {
+        if (tap.windows().size() != expected) {
+            throw new IllegalStateException("an intermediate output has " + tap.windows().size() + " windows where the final output has " + expected);
+        }
+        return tap.windows().get(w);
+    }
+
+    /** {@code main} with the poolings of {@code tapped} (in {@link #taps} order) attached. */
+    private PooledEmbedding attach(PooledEmbedding main, List<PooledEmbedding> tapped) {
+        Map<String, PooledEmbedding> t = new java.util.LinkedHashMap<>();
+        for (int k = 0; k < taps.size(); k++) {
+            t.put(taps.get(k), tapped.get(k));
+        }
+        return main.withTaps(t);
     }
 
     /**
@@ -99,10 +183,17 @@ public final class Workbench implements AutoCloseable {
 
     /** The openings of {@code tokens} tokens of the texts ({@code TextEncoder.encodeOpenings}), cached on disk. */
     public List<PooledEmbedding> openings(List<String> texts, String what, int tokens) {
-        List<TextEmbedding> e = memo("open/" + what + "/" + tokens + "/" + texts.size() + "/" + texts.hashCode(),
-                k -> cache.embed(embedder, texts, what, tokens));
+        String key = "/" + what + "/" + tokens + "/" + texts.size() + "/" + texts.hashCode();
+        List<TextEmbedding> e = memo("open" + key, k -> cache.embed(embedder, texts, what, tokens));
+        List<List<TextEmbedding>> tapped = new ArrayList<>(taps.size());
+        for (String tap : taps) {
+            tapped.add(memo("open@" + tap + key, k -> cache.embed(tapEmbedder(tap), texts, what, tokens)));
+        }
         List<PooledEmbedding> out = new ArrayList<>(e.size());
-        e.forEach(x -> out.add(x.pooled()));
+        for (int i = 0; i < e.size(); i++) {
+            int ii = i;
+            out.add(taps.isEmpty() ? e.get(i).pooled() : attach(e.get(i).pooled(), tapped.stream().map(t -> t.get(ii).pooled()).toList()));
+        }
         return out;
     }
 
@@ -138,6 +229,11 @@ public final class Workbench implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!root) {
+            return;
+        }
         embedder.close();
+        tapEmbedders.values().forEach(Embedder::close);
+        tapEmbedders.clear();
     }
 }

@@ -39,8 +39,13 @@ class FusedExportTest {
 
     static EmbeddingHead randomHead(EncoderSpec enc, int maxLength, List<Pooling> poolings, boolean normalize, long seed,
                                     int openingTokens, List<Pooling> openingPoolings) {
+        return randomHead(enc, maxLength, poolings, normalize, seed, openingTokens, openingPoolings, List.of());
+    }
+
+    static EmbeddingHead randomHead(EncoderSpec enc, int maxLength, List<Pooling> poolings, boolean normalize, long seed,
+                                    int openingTokens, List<Pooling> openingPoolings, List<String> taps) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        int in = 384 * (poolings.size() + openingPoolings.size());
+        int in = 384 * (poolings.size() + openingPoolings.size()) * (1 + taps.size());
         int hidden = 12;
         float[] w1 = new float[in * hidden];
         float[] b1 = new float[hidden];
@@ -56,7 +61,7 @@ class FusedExportTest {
             w2[i] = (float) (rnd.nextDouble() * 2 - 1);
         }
         return EmbeddingHead.builder("random").encoder(enc.name(), enc.sha256(), maxLength).poolings(poolings).normalize(normalize)
-                .opening(openingTokens, openingPoolings)
+                .opening(openingTokens, openingPoolings).taps(taps)
                 .layer(new EmbeddingHead.Dense(in, hidden, w1, b1, EmbeddingHead.Activation.RELU))
                 .layer(new EmbeddingHead.Dense(hidden, 1, w2, new float[] {0.1f}, EmbeddingHead.Activation.NONE))
                 .calibration(0.8, -0.3).labels(List.of("non-toxic", "toxic")).threshold(0.5).build();
@@ -66,7 +71,7 @@ class FusedExportTest {
         RuntimeOptions one = RuntimeOptions.builder().maxBatchSize(1).build();
         double max = 0;
         try (SequenceClassifier clf = SequenceClassifier.builder(ModelSource.directory(dir)).options(one).build();
-             TextEncoder encoder = TextEncoder.builder(enc.source()).maxLength(head.maxLength()).options(one).build()) {
+             TextEncoder encoder = TextEncoder.builder(enc.source()).maxLength(head.maxLength()).options(one).taps(head.taps()).build()) {
             assertThat(clf.labels()).containsExactly("non-toxic", "toxic");
             for (String t : TEXTS) {
                 EncodedText e = encoder.encodeWindows(List.of(t)).get(0);
@@ -104,6 +109,17 @@ class FusedExportTest {
         long plain = Files.size(FusedExport.export(randomHead(EncoderSpec.MINILM, 128, List.of(Pooling.CLS), true, 5),
                 EncoderSpec.MINILM, tmp.resolve("plain")).resolve("model.onnx"));
         assertThat(Files.size(dir.resolve("model.onnx"))).isLessThan((long) (plain * 1.2));
+    }
+
+    @Test
+    void should_match_the_java_head_that_reads_intermediate_layers_of_windows_and_opening(@TempDir Path tmp) throws Exception {
+        List<String> taps = List.of(Taps.bertLayer(2), Taps.bertLayer(4));
+        EmbeddingHead head = randomHead(EncoderSpec.MINILM, 128, List.of(Pooling.CLS, Pooling.MEAN, Pooling.MAX), true, 6,
+                8, List.of(Pooling.CLS, Pooling.MEAN), taps);
+        Path dir = FusedExport.export(head, EncoderSpec.MINILM, tmp.resolve("fused"));
+        assertThat(maxDifference(head, EncoderSpec.MINILM, dir)).isLessThan(1e-4);
+        JsonObject config = JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject();
+        assertThat(config.getAsJsonArray("taps")).hasSize(2);
     }
 
     @Test

@@ -103,7 +103,8 @@ public final class Experiments {
                 dump(Path.of(a.get("dump")), dev(wb, task), res.dev());
             }
             if (a.containsKey("probe")) {
-                try (dev.parapet.onnx.TextEncoder enc = dev.parapet.onnx.TextEncoder.builder(wb.encoder().source()).maxLength(wb.maxLength()).build()) {
+                try (dev.parapet.onnx.TextEncoder enc = dev.parapet.onnx.TextEncoder.builder(wb.encoder().source()).maxLength(wb.maxLength())
+                        .taps(res.head().taps()).build()) {
                     for (String t : List.of("You are a worthless idiot for asking that.", "I hope you die, you worthless idiot",
                             "I'm sorry, but I can't help with that request.", "The capital of France is Paris.",
                             "I cannot provide instructions for making explosives. Explosives are dangerous and making them is illegal.")) {

@@ -210,7 +210,6 @@ public final class Tasks {
             if (r.toxicCompliance() > 0) {
                 // insults are not refusals: a seeded sample of toxic training texts, compliance, fit split only
                 List<LabelledText> tox = wb.toxicity("train");
-                List<TextEmbedding> toxE = wb.embedTexts(tox, "toxicity-train");
                 List<Integer> toxic = new ArrayList<>();
                 for (int i = 0; i < tox.size(); i++) {
                     if (tox.get(i).label() == 1) {
@@ -218,11 +217,16 @@ public final class Tasks {
                     }
                 }
                 java.util.Collections.shuffle(toxic, new java.util.Random(seed));
+                List<LabelledText> sample = new ArrayList<>();
                 for (int k = 0; k < Math.min(r.toxicCompliance(), toxic.size()); k++) {
-                    int i = toxic.get(k);
+                    sample.add(new LabelledText(null, tox.get(toxic.get(k)).text(), 0));
+                }
+                // only the sample is embedded (a head reading intermediate layers needs them for these rows alone)
+                List<TextEmbedding> sampleE = wb.embedTexts(sample, "toxicity-train-toxic-sample-" + seed);
+                for (int k = 0; k < sample.size(); k++) {
                     source.add(-1);
-                    all.add(new LabelledText(null, tox.get(i).text(), 0));
-                    emb.add(toxE.get(i));
+                    all.add(sample.get(k));
+                    emb.add(sampleE.get(k));
                 }
                 log.printf(Locale.ROOT, "refusal: %d toxic texts join the fit split as compliance%n", Math.min(r.toxicCompliance(), toxic.size()));
             }
@@ -240,6 +244,46 @@ public final class Tasks {
 
     /** The refusal head of highest validation PR-AUC over the opening lengths tried, and every trial. */
     public record OpeningChoice(BinaryResult chosen, List<OpeningTrial> trials) {
+    }
+
+    /** One set of intermediate encoder layers tried for a head ({@link FeatureSpec#taps()}): what validation and dev said. */
+    public record TapTrial(List<String> taps, HeadModel model, double validationAp, double devFlaggedF1, double devMacroF1) {
+    }
+
+    /** The head whose best candidate had the highest validation PR-AUC over the tap sets tried, and every trial. */
+    public record TapChoice(BinaryResult chosen, List<TapTrial> trials) {
+    }
+
+    /**
+     * Trains {@code train} once per tap set (the empty set: the final layer only) and keeps the head
+     * whose best candidate has the highest validation PR-AUC: which layers a head reads is chosen
+     * like its model, on the validation split. {@code first}, when given, is the result for the
+     * first candidate, already trained.
+     */
+    public static TapChoice overTaps(List<List<String>> candidates, BinaryResult first,
+                                     java.util.function.Function<List<String>, BinaryResult> train, PrintStream log) {
+        BinaryResult best = null;
+        double bestAp = Double.NEGATIVE_INFINITY;
+        List<TapTrial> trials = new ArrayList<>();
+        for (int i = 0; i < candidates.size(); i++) {
+            List<String> taps = candidates.get(i);
+            log.printf(Locale.ROOT, "intermediate layers: %s%n", Taps.describe(taps));
+            BinaryResult res = i == 0 && first != null ? first : train.apply(taps);
+            double ap = validationAp(res);
+            trials.add(new TapTrial(taps, res.fitted().model(), ap, res.dev().flaggedF1(), res.dev().macroF1()));
+            if (ap > bestAp) {
+                bestAp = ap;
+                best = res;
+            }
+        }
+        if (best == null) {
+            throw new IllegalArgumentException("no tap sets to try");
+        }
+        return new TapChoice(best, trials);
+    }
+
+    static double validationAp(BinaryResult res) {
+        return res.fitted().candidates().stream().mapToDouble(BinaryHeadTrainer.Candidate::averagePrecision).max().orElse(Double.NaN);
     }
 
     /**

@@ -72,6 +72,15 @@ public final class TrainDefaults {
      */
     static final int[] REFUSAL_OPENINGS = {0, 8, 12, 16, 24};
     /**
+     * Intermediate encoder layers tried beside the last (0-based BERT layers; bge-small has 12), chosen
+     * on validation PR-AUC after the opening length: the final layer of a sentence encoder is trained
+     * to place texts by topic, middle layers keep more of how a text is phrased. First entry: none.
+     */
+    static final List<List<String>> REFUSAL_TAPS = List.of(List.of(), List.of(Taps.bertLayer(5)), List.of(Taps.bertLayer(7)),
+            List.of(Taps.bertLayer(9)));
+    /** Toxicity tries the final layer alone and with layer 7 (each tap set is another pass over 69k texts). */
+    static final List<List<String>> TOXICITY_TAPS = List.of(List.of(), List.of(Taps.bertLayer(7)));
+    /**
      * Preference: a 32-unit MLP reward (or four of them from different seeds, averaged) on the prompt, the response and
      * their element-wise product (CLS and mean, L2),
      * HH pairs plus helpfulness pairs at weight 0.3, selection on HH validation pairs only. A linear reward cannot make
@@ -126,10 +135,17 @@ public final class TrainDefaults {
     public static Result run(Path data, Path out, long seed, EmbeddingCache cache, PrintStream log) {
         try (Workbench wb = new Workbench(data, cache, ENCODER, MAX_LENGTH, 2, log)) {
             log.println("== toxicity");
-            Tasks.BinaryResult tox = Tasks.toxicity(wb, TOXICITY, seed, log);
+            Tasks.TapChoice toxChoice = Tasks.overTaps(TOXICITY_TAPS, null,
+                    taps -> Tasks.toxicity(wb, TOXICITY.withFeatures(TOXICITY.features().withTaps(taps)), seed, log), log);
+            Tasks.BinaryResult tox = toxChoice.chosen();
             log.println("== refusal");
             Tasks.OpeningChoice refChoice = Tasks.refusalOverOpenings(wb, REFUSAL, REFUSAL_OPENINGS, seed, log);
-            Tasks.BinaryResult ref = refChoice.chosen();
+            EmbeddingHead opened = refChoice.chosen().head();
+            Tasks.BinaryRecipe refOpened = REFUSAL.withFeatures(opened.openingTokens() == 0 ? REFUSAL.features()
+                    : REFUSAL.features().withOpening(opened.openingTokens(), opened.openingPoolings().toArray(new Pooling[0])));
+            Tasks.TapChoice refTaps = Tasks.overTaps(REFUSAL_TAPS, refChoice.chosen(),
+                    taps -> Tasks.refusal(wb, refOpened.withFeatures(refOpened.features().withTaps(taps)), seed, log), log);
+            Tasks.BinaryResult ref = refTaps.chosen();
             log.println("== preference");
             Tasks.PreferenceResult pref = Tasks.preference(wb, PREFERENCE, seed, log);
             write(tox.head(), out.resolve("toxicity.json"));
@@ -137,8 +153,10 @@ public final class TrainDefaults {
             write(pref.head(), out.resolve("preference.json"));
             StringBuilder md = new StringBuilder();
             md.append(binarySection("toxicity", "toxicity/dev.jsonl", tox));
+            md.append(tapSection(toxChoice));
             md.append(binarySection("refusal", "refusal/dev.jsonl", ref));
             md.append(openingSection(refChoice));
+            md.append(tapSection(refTaps));
             md.append(preferenceSection(pref));
             md.append(probes(wb, tox.head(), ref.head(), pref.head()));
             return new Result(tox, ref, pref, md.toString(), wb.embedder().secondsEmbedding(), wb.embedder().textsEmbedded());
@@ -183,6 +201,17 @@ public final class TrainDefaults {
         return sb.toString();
     }
 
+    static String tapSection(Tasks.TapChoice c) {
+        StringBuilder sb = new StringBuilder("\nIntermediate encoder layers tried beside the last (0-based; their CLS, mean and max follow the"
+                + " last layer's in every block; chosen on validation PR-AUC; dev only reported):\n\n"
+                + "| layers | chosen model | val PR-AUC | dev flagged F1 | dev macro-F1 |\n|---|---|---|---|---|\n");
+        for (Tasks.TapTrial t : c.trials()) {
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.4f | %.4f |%n", Taps.describe(t.taps()), t.model(), t.validationAp(),
+                    t.devFlaggedF1(), t.devMacroF1()));
+        }
+        return sb.toString();
+    }
+
     static String preferenceSection(Tasks.PreferenceResult r) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%n### preference (preference/dev.jsonl, %d pairs)%n%n", 300));
@@ -212,8 +241,11 @@ public final class TrainDefaults {
     /** The behaviour the guard-models tests check, scored on single texts (batch of one) as a scanner would. */
     static String probes(Workbench wb, EmbeddingHead tox, EmbeddingHead ref, EmbeddingHead pref) {
         StringBuilder sb = new StringBuilder("\n### Behaviour probes (batch of one, runtime path)\n\n| head | input | probability | threshold | flagged |\n|---|---|---|---|---|\n");
+        java.util.LinkedHashSet<String> taps = new java.util.LinkedHashSet<>(tox.taps());
+        taps.addAll(ref.taps());
+        taps.addAll(pref.taps());
         try (TextEncoder enc = TextEncoder.builder(wb.encoder().source()).maxLength(wb.maxLength())
-                .options(RuntimeOptions.builder().maxBatchSize(1).build()).build()) {
+                .options(RuntimeOptions.builder().maxBatchSize(1).build()).taps(taps).build()) {
             for (String t : List.of("I hope you die, you worthless idiot", "Could you recommend a good book about birds?")) {
                 double p = maxWindow(tox, enc, t);
                 sb.append(String.format(Locale.ROOT, "| toxicity | %s | %.4f | %.4f | %s |%n", t, p, tox.threshold(), p >= tox.threshold()));
@@ -269,7 +301,7 @@ public final class TrainDefaults {
             RuntimeOptions one = RuntimeOptions.builder().maxBatchSize(1).build();
             double max = 0;
             try (SequenceClassifier clf = SequenceClassifier.builder(fused).options(one).build();
-                 TextEncoder enc = TextEncoder.builder(encoder.source()).maxLength(head.maxLength()).options(one).build()) {
+                 TextEncoder enc = TextEncoder.builder(encoder.source()).maxLength(head.maxLength()).options(one).taps(head.taps()).build()) {
                 for (String t : texts) {
                     EncodedText e = enc.encodeWindows(List.of(t)).get(0);
                     if (e.windows().size() != 1) {

@@ -124,11 +124,11 @@ public final class Workbench implements AutoCloseable {
         if (taps.isEmpty()) {
             return main;
         }
+        List<List<TextEmbedding>> tapped = new ArrayList<>(taps.size());
+        for (String tap : taps) {
+            tapped.add(memo("emb@" + tap + key, k -> cache.embed(tapEmbedder(tap), texts, what)));
+        }
         return memo("emb" + taps + key, k -> {
-            List<List<TextEmbedding>> tapped = new ArrayList<>(taps.size());
-            for (String tap : taps) {
-                tapped.add(memo("emb@" + tap + key, k2 -> cache.embed(tapEmbedder(tap), texts, what)));
-            }
             List<TextEmbedding> out = new ArrayList<>(main.size());
             for (int i = 0; i < main.size(); i++) {
                 TextEmbedding m = main.get(i);

@@ -17,6 +17,7 @@ import dev.parapet.train.PreferenceAugmentation;
 import dev.parapet.train.PreferencePair;
 import dev.parapet.train.RefusalAugmentation;
 import dev.parapet.train.RewardHeadTrainer;
+import dev.parapet.train.Taps;
 import dev.parapet.train.Tasks;
 import dev.parapet.train.TextEmbedding;
 import dev.parapet.train.TrainDefaults;
@@ -117,6 +118,12 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
                     + "(0: none; the shipped refusal head reads 8; see docs/models.md) (default: ${DEFAULT-VALUE}).")
     int opening;
 
+    @Option(names = "--layers", paramLabel = "I[,J...]", defaultValue = "none",
+            description = "The head also reads these intermediate encoder layers (0-based BERT layers, e.g. 7; bge-small has 12), "
+                    + "pooled like the last layer in every block; 'none' for the last layer alone (default: ${DEFAULT-VALUE}; "
+                    + "the shipped heads' choice is in docs/models.md).")
+    String layers;
+
     @Option(names = "--seed", defaultValue = "13", description = "Random seed of split and fit (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -128,6 +135,9 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
 
     @Option(names = "--json", description = "Print the dev figures as one JSON object instead of the report.")
     boolean json;
+
+    private List<String> taps = List.of();
+    private final List<Embedder> tapEmbedders = new ArrayList<>();
 
     @Override
     public CommonOptions common() {
@@ -182,10 +192,21 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
+        try {
+            taps = Taps.parseLayers(layers);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--layers must be 'none' or 0-based layer numbers separated by commas, got '" + layers + "'");
+        }
         EmbeddingCache embeddingCache = new EmbeddingCache(cacheDir);
         long t0 = System.nanoTime();
         try (Embedder embedder = new Embedder(spec, maxLength, threads, null)) {
+            for (String tap : taps) {
+                tapEmbedders.add(new Embedder(spec, maxLength, threads, null, tap));
+            }
             return t.binary() ? binary(t, spec, embedder, embeddingCache, t0) : preference(spec, embedder, embeddingCache, t0);
+        } finally {
+            tapEmbedders.forEach(Embedder::close);
+            tapEmbedders.clear();
         }
     }
 
@@ -208,11 +229,25 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
         try (Progress p = Progress.start(root.err, "embed " + what, texts.size(), "texts", !common.noProgress)) {
             for (int i = 0; i < texts.size(); i += CHUNK) {
                 List<String> chunk = texts.subList(i, Math.min(texts.size(), i + CHUNK));
-                List<TextEmbedding> e = new ArrayList<>(cache.embed(embedder, chunk, "cli-" + what + "-" + (i / CHUNK)));
+                String name = "cli-" + what + "-" + (i / CHUNK);
+                List<TextEmbedding> e = new ArrayList<>(cache.embed(embedder, chunk, name));
+                List<List<TextEmbedding>> tapped = new ArrayList<>();
+                for (Embedder te : tapEmbedders) {
+                    tapped.add(cache.embed(te, chunk, name));
+                }
+                for (int k = 0; k < e.size() && !taps.isEmpty(); k++) {
+                    int kk = k;
+                    e.set(k, e.get(k).withTaps(taps, tapped.stream().map(x -> x.get(kk)).toList()));
+                }
                 if (opening > 0) {
-                    List<TextEmbedding> o = cache.embed(embedder, chunk, "cli-" + what + "-" + (i / CHUNK), opening);
+                    List<TextEmbedding> o = cache.embed(embedder, chunk, name, opening);
+                    List<List<TextEmbedding>> to = new ArrayList<>();
+                    for (Embedder te : tapEmbedders) {
+                        to.add(cache.embed(te, chunk, name, opening));
+                    }
                     for (int k = 0; k < e.size(); k++) {
-                        e.set(k, e.get(k).withOpening(o.get(k).pooled()));
+                        int kk = k;
+                        e.set(k, e.get(k).withOpening(o.get(k).withTaps(taps, to.stream().map(x -> x.get(kk)).toList()).pooled()));
                     }
                 }
                 outList.addAll(e);
@@ -284,8 +319,8 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
         }
         List<TextEmbedding> trainE = embed(embedder, cache, rows.stream().map(LabelledText::text).toList(), t.id() + "-train", opening);
         List<TextEmbedding> devE = embed(embedder, cache, devRows.stream().map(LabelledText::text).toList(), t.id() + "-dev", opening);
-        FeatureSpec features = opening > 0 ? recipe.features().withOpening(opening, recipe.features().poolings().toArray(new Pooling[0]))
-                : recipe.features();
+        FeatureSpec features = (opening > 0 ? recipe.features().withOpening(opening, recipe.features().poolings().toArray(new Pooling[0]))
+                : recipe.features()).withTaps(taps);
         float[][] x = features.textRows(trainE);
         int[] y = rows.stream().mapToInt(LabelledText::label).toArray();
         BinaryHeadTrainer.Options o = BinaryHeadTrainer.Options.defaults(grid(recipe.grid())).withSeed(seed)
@@ -388,7 +423,7 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
         all.addAll(extra);
         PairEmbeddings e = embedPairs(embedder, cache, all, "preference-train");
         PairEmbeddings d = embedPairs(embedder, cache, devPairs, "preference-dev");
-        FeatureSpec fs = recipe.features();
+        FeatureSpec fs = recipe.features().withTaps(taps);
         float[][] xc = fs.pairRows(e.prompts(), e.chosen());
         float[][] xr = fs.pairRows(e.prompts(), e.rejected());
         double[] w = new double[all.size()];

@@ -121,6 +121,35 @@ class TrainCommandTest {
     }
 
     @Test
+    void should_train_a_head_on_an_intermediate_layer_too_and_export_it_fused() throws IOException {
+        Path train = toxicity("train.jsonl", 60, 3);
+        Path dev = toxicity("dev.jsonl", 20, 4);
+        Path heads = tmp.resolve("heads-layers");
+        Path fused = tmp.resolve("fused-layers");
+
+        Cli.Run r = Cli.run("train", "--task", "toxicity", "--data", train.toString(), "--dev", dev.toString(), "--out", heads.toString(),
+                "--fused", fused.toString(), "--encoder", "minilm", "--max-length", "64", "--head", "linear", "--opening", "6",
+                "--layers", "2", "--cache", tmp.resolve("cache").toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonObject head = JsonParser.parseString(Files.readString(heads.resolve("toxicity.json"))).getAsJsonObject();
+        assertThat(head.getAsJsonArray("taps").get(0).getAsString()).isEqualTo("/encoder/layer.2/output/LayerNorm/Add_1_output_0");
+        assertThat(head.getAsJsonArray("layers").get(0).getAsJsonObject().get("in").getAsInt())
+                .as("CLS, mean, max of the windows and of the opening, each of the last layer and of layer 2").isEqualTo(384 * 6 * 2);
+        JsonObject config = JsonParser.parseString(Files.readString(fused.resolve("config.json"))).getAsJsonObject();
+        assertThat(config.getAsJsonArray("taps")).hasSize(1);
+
+        Cli.Run ev = Cli.run("eval", "--task", "toxicity", "--data", dev.toString(), "--model", fused.toString(), "--json");
+        assertThat(ev.code()).as(ev.err()).isZero();
+        assertThat(JsonParser.parseString(ev.out().strip()).getAsJsonObject().get("roc_auc").getAsDouble()).isGreaterThan(0.9);
+
+        Cli.Run bad = Cli.run("train", "--task", "toxicity", "--data", train.toString(), "--dev", dev.toString(), "--out", heads.toString(),
+                "--layers", "seven");
+        assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bad.err().strip()).isEqualTo("parapet train: --layers must be 'none' or 0-based layer numbers separated by commas, got 'seven'");
+    }
+
+    @Test
     void should_add_toxic_texts_as_compliance_rows_of_a_refusal_head() throws IOException {
         Random rnd = new Random(7);
         List<String> lines = new ArrayList<>();

@@ -301,7 +301,7 @@ public final class Tasks {
             BinaryRecipe rn = r.withFeatures(n == 0 ? base : base.withOpening(n, base.poolings().toArray(new dev.parapet.onnx.Pooling[0])));
             log.printf(Locale.ROOT, "refusal, opening %d tokens%n", n);
             BinaryResult res = refusal(wb, rn, seed, log);
-            double ap = res.fitted().candidates().stream().mapToDouble(BinaryHeadTrainer.Candidate::averagePrecision).max().orElse(Double.NaN);
+            double ap = validationAp(res);
             // diagnostics only: the chosen head's validation rows split by where they come from (ChatGPT originals first, then
             // borrowed Anthropic turns); selection uses the whole split
             int originals = RefusalAugmentation.augment(wb.refusal("train"), seed).size();

@@ -23,6 +23,34 @@ public record TextEmbedding(PooledEmbedding pooled, List<PooledEmbedding> window
         this(pooled, windows, null);
     }
 
+    /**
+     * The same text with the poolings of intermediate encoder outputs attached to its pooled
+     * embedding and to each window ({@code PooledEmbedding.taps()}): {@code taps.get(k)} is this text
+     * embedded at the tensor {@code names.get(k)} (same windows). The opening is kept as it is.
+     */
+    public TextEmbedding withTaps(List<String> names, List<TextEmbedding> taps) {
+        if (names.size() != taps.size()) {
+            throw new IllegalArgumentException(names.size() + " tap names for " + taps.size() + " tap embeddings");
+        }
+        java.util.Map<String, PooledEmbedding> pooledTaps = new java.util.LinkedHashMap<>();
+        for (int k = 0; k < names.size(); k++) {
+            if (taps.get(k).windows().size() != windows.size()) {
+                throw new IllegalArgumentException("tap " + names.get(k) + " has " + taps.get(k).windows().size() + " windows where the text has "
+                        + windows.size());
+            }
+            pooledTaps.put(names.get(k), taps.get(k).pooled());
+        }
+        List<PooledEmbedding> ws = new java.util.ArrayList<>(windows.size());
+        for (int w = 0; w < windows.size(); w++) {
+            java.util.Map<String, PooledEmbedding> t = new java.util.LinkedHashMap<>();
+            for (int k = 0; k < names.size(); k++) {
+                t.put(names.get(k), taps.get(k).windows().get(w));
+            }
+            ws.add(windows.get(w).withTaps(t));
+        }
+        return new TextEmbedding(pooled.withTaps(pooledTaps), ws, opening);
+    }
+
     /** The same text with its opening ({@code TextEncoder.encodeOpenings}), for heads that read one. */
     public TextEmbedding withOpening(PooledEmbedding opening) {
         return new TextEmbedding(pooled, windows, opening);

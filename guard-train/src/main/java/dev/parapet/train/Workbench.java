@@ -131,27 +131,11 @@ public final class Workbench implements AutoCloseable {
         return memo("emb" + taps + key, k -> {
             List<TextEmbedding> out = new ArrayList<>(main.size());
             for (int i = 0; i < main.size(); i++) {
-                TextEmbedding m = main.get(i);
-                List<TextEmbedding> ti = new ArrayList<>(taps.size());
-                for (List<TextEmbedding> t : tapped) {
-                    ti.add(t.get(i));
-                }
-                List<PooledEmbedding> windows = new ArrayList<>(m.windows().size());
-                for (int w = 0; w < m.windows().size(); w++) {
-                    int ww = w;
-                    windows.add(attach(m.windows().get(w), ti.stream().map(t -> window(t, ww, m.windows().size())).toList()));
-                }
-                out.add(new TextEmbedding(attach(m.pooled(), ti.stream().map(TextEmbedding::pooled).toList()), windows, m.opening()));
+                int ii = i;
+                out.add(main.get(i).withTaps(taps, tapped.stream().map(t -> t.get(ii)).toList()));
             }
             return out;
         });
-    }
-
-    private static PooledEmbedding window(TextEmbedding tap, int w, int expected) {
-        if (tap.windows().size() != expected) {
-            throw new IllegalStateException("an intermediate output has " + tap.windows().size() + " windows where the final output has " + expected);
-        }
-        return tap.windows().get(w);
     }
 
     /** {@code main} with the poolings of {@code tapped} (in {@link #taps} order) attached. */

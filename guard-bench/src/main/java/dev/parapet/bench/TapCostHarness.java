@@ -1,0 +1,83 @@
+package dev.parapet.bench;
+
+import com.google.gson.JsonParser;
+import dev.parapet.models.DefaultModels;
+import dev.parapet.onnx.ModelSource;
+import dev.parapet.onnx.RuntimeOptions;
+import dev.parapet.onnx.TextEncoder;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What reading intermediate encoder layers costs: the default encoder's windows, each text alone,
+ * pooled from the final layer only (a plain session) against the final layer plus the default heads'
+ * taps (the session {@code DefaultModels} runs), in interleaved rounds. Texts are a field of a JSON
+ * Lines file ({@code --field}, default {@code response}), or generated answers ({@link BenchTexts#answer})
+ * without {@code --data}.
+ *
+ * <pre>
+ * java -cp guard-bench/target/benchmarks.jar dev.parapet.bench.TapCostHarness \
+ *      [--data ../shared/datasets/refusal/dev.jsonl] [--field response] [--texts 300] [--rounds 3]
+ * </pre>
+ */
+public final class TapCostHarness {
+    private TapCostHarness() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        BenchModels.offlineDjl();
+        String data = HarnessReport.arg(args, "data", "");
+        String field = HarnessReport.arg(args, "field", "response");
+        int n = HarnessReport.intArg(args, "texts", 300);
+        int rounds = HarnessReport.intArg(args, "rounds", 3);
+        List<String> texts = new ArrayList<>();
+        if (data.isEmpty()) {
+            for (int i = 0; i < n; i++) {
+                texts.add(BenchTexts.answer(i));
+            }
+        } else {
+            for (String line : Files.readAllLines(Path.of(data), StandardCharsets.UTF_8)) {
+                if (!line.isBlank() && texts.size() < n) {
+                    texts.add(JsonParser.parseString(line).getAsJsonObject().get(field).getAsString());
+                }
+            }
+        }
+        List<String> taps;
+        try (DefaultModels models = DefaultModels.load()) {
+            taps = models.encoder().encoder().taps();
+        }
+        HarnessReport.header("TapCostHarness: " + texts.size() + " texts (" + (data.isEmpty() ? "generated answers" : data + ", " + field) + "), "
+                + rounds + " interleaved rounds, taps " + taps);
+        ModelSource source = ModelSource.classpath(TapCostHarness.class.getClassLoader(), DefaultEncoderFiles.MODEL, DefaultEncoderFiles.TOKENIZER, null);
+        try (TextEncoder plain = TextEncoder.builder(source).maxLength(DefaultEncoderFiles.WINDOW).options(RuntimeOptions.defaults()).build();
+             TextEncoder tapped = TextEncoder.builder(source).maxLength(DefaultEncoderFiles.WINDOW).options(RuntimeOptions.defaults()).taps(taps).build()) {
+            for (int i = 0; i < Math.min(20, texts.size()); i++) {
+                plain.encodeWindows(List.of(texts.get(i)));
+                tapped.encodeWindows(List.of(texts.get(i)));
+            }
+            double plainMs = 0;
+            double tappedMs = 0;
+            for (int r = 0; r < rounds; r++) {
+                long t0 = System.nanoTime();
+                for (String t : texts) {
+                    plain.encodeWindows(List.of(t));
+                }
+                long t1 = System.nanoTime();
+                for (String t : texts) {
+                    tapped.encodeWindows(List.of(t));
+                }
+                long t2 = System.nanoTime();
+                plainMs += (t1 - t0) / 1e6;
+                tappedMs += (t2 - t1) / 1e6;
+                System.out.printf(Locale.ROOT, "round %d: final layer %.2f ms/text, with taps %.2f ms/text%n", r + 1,
+                        (t1 - t0) / 1e6 / texts.size(), (t2 - t1) / 1e6 / texts.size());
+            }
+            System.out.printf(Locale.ROOT, "with taps / final layer only = %.3f%n", tappedMs / plainMs);
+        }
+    }
+}

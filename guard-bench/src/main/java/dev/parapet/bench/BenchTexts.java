@@ -1,5 +1,9 @@
 package dev.parapet.bench;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -69,6 +73,26 @@ final class BenchTexts {
             out.add(SHORT_POOL.get(Math.floorMod(from + k, SHORT_POOL.size())));
         }
         return out;
+    }
+
+    /**
+     * The first {@code n} values of {@code field} in a JSON Lines file, or {@code n} generated answers
+     * ({@link #answer}) when {@code data} is empty.
+     */
+    static List<String> fieldOrAnswers(String data, String field, int n) throws IOException {
+        List<String> texts = new ArrayList<>();
+        if (data.isEmpty()) {
+            for (int i = 0; i < n; i++) {
+                texts.add(answer(i));
+            }
+            return texts;
+        }
+        for (String line : Files.readAllLines(Path.of(data), StandardCharsets.UTF_8)) {
+            if (!line.isBlank() && texts.size() < n) {
+                texts.add(com.google.gson.JsonParser.parseString(line).getAsJsonObject().get(field).getAsString());
+            }
+        }
+        return texts;
     }
 
     /** A model answer of four sentences (about 60 to 80 tokens); distinct for each {@code i} below 24 * 23 * 24 = 13,248. */

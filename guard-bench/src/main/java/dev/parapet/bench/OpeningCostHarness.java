@@ -1,14 +1,9 @@
 package dev.parapet.bench;
 
-import com.google.gson.JsonParser;
 import dev.parapet.models.DefaultModels;
 import dev.parapet.onnx.RuntimeOptions;
 import dev.parapet.onnx.TextEncoder;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -34,18 +29,7 @@ public final class OpeningCostHarness {
         int n = HarnessReport.intArg(args, "texts", 300);
         int rounds = HarnessReport.intArg(args, "rounds", 3);
         int tokens = HarnessReport.intArg(args, "tokens", 8);
-        List<String> texts = new ArrayList<>();
-        if (data.isEmpty()) {
-            for (int i = 0; i < n; i++) {
-                texts.add(BenchTexts.answer(i));
-            }
-        } else {
-            for (String line : Files.readAllLines(Path.of(data), StandardCharsets.UTF_8)) {
-                if (!line.isBlank() && texts.size() < n) {
-                    texts.add(JsonParser.parseString(line).getAsJsonObject().get("response").getAsString());
-                }
-            }
-        }
+        List<String> texts = BenchTexts.fieldOrAnswers(data, "response", n);
         HarnessReport.header("OpeningCostHarness: " + texts.size() + " texts (" + (data.isEmpty() ? "generated answers" : data) + "), "
                 + rounds + " interleaved rounds, opening of " + tokens + " tokens");
         DefaultModels models = DefaultModels.load(RuntimeOptions.defaults(), DefaultModels.DEFAULT_WINDOW_TOKENS);

@@ -1,15 +1,10 @@
 package dev.parapet.bench;
 
-import com.google.gson.JsonParser;
 import dev.parapet.models.DefaultModels;
 import dev.parapet.onnx.ModelSource;
 import dev.parapet.onnx.RuntimeOptions;
 import dev.parapet.onnx.TextEncoder;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -35,18 +30,7 @@ public final class TapCostHarness {
         String field = HarnessReport.arg(args, "field", "response");
         int n = HarnessReport.intArg(args, "texts", 300);
         int rounds = HarnessReport.intArg(args, "rounds", 3);
-        List<String> texts = new ArrayList<>();
-        if (data.isEmpty()) {
-            for (int i = 0; i < n; i++) {
-                texts.add(BenchTexts.answer(i));
-            }
-        } else {
-            for (String line : Files.readAllLines(Path.of(data), StandardCharsets.UTF_8)) {
-                if (!line.isBlank() && texts.size() < n) {
-                    texts.add(JsonParser.parseString(line).getAsJsonObject().get(field).getAsString());
-                }
-            }
-        }
+        List<String> texts = BenchTexts.fieldOrAnswers(data, field, n);
         List<String> taps;
         try (DefaultModels models = DefaultModels.load()) {
             taps = models.encoder().encoder().taps();

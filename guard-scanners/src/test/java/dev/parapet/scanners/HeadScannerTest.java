@@ -92,6 +92,40 @@ class HeadScannerTest {
     }
 
     @Test
+    void should_score_a_head_on_an_intermediate_layer_from_the_encoders_one_run_and_refuse_an_encoder_without_it() {
+        String layer3 = "/encoder/layer.3/output/LayerNorm/Add_1_output_0";
+        try (SharedTextEncoder tapped = SharedTextEncoder.of(dev.parapet.onnx.TextEncoder.builder(dev.parapet.demo.DemoModels.minilmEncoder())
+                .maxLength(TestHeads.WINDOW).options(dev.parapet.onnx.RuntimeOptions.builder().maxBatchSize(1).build())
+                .taps(List.of(layer3)).build())) {
+            // a toxicity direction fitted on layer 3's mean pooling; the last layer's mean weighs nothing
+            List<String> texts = new java.util.ArrayList<>(dev.parapet.export.SeedCorpus.benign());
+            texts.addAll(dev.parapet.export.SeedCorpus.toxic());
+            int[] y = new int[texts.size()];
+            java.util.Arrays.fill(y, dev.parapet.export.SeedCorpus.benign().size(), y.length, 1);
+            float[][] x = tapped.encoder().encodeAll(texts).stream().map(e -> e.tap(layer3).mean()).toArray(float[][]::new);
+            dev.parapet.export.LinearHead fit = dev.parapet.export.LinearHeadFitter.builder().balanced(true).build()
+                    .fit(x, y, List.of("non-toxic", "toxic"));
+            int dim = x[0].length;
+            float[] w = new float[2 * dim];
+            for (int d = 0; d < dim; d++) {
+                w[dim + d] = fit.weights()[1][d] - fit.weights()[0][d];
+            }
+            EmbeddingHead head = EmbeddingHead.builder("layer3-toxicity").encoder("all-minilm-l6-v2-q", "test", TestHeads.MAX_LENGTH)
+                    .poolings(List.of(Pooling.MEAN)).taps(List.of(layer3))
+                    .layer(new EmbeddingHead.Dense(2 * dim, 1, w, new float[]{fit.bias()[1] - fit.bias()[0]}, EmbeddingHead.Activation.NONE))
+                    .labels(List.of("non-toxic", "toxic")).threshold(0.5).build();
+            try (HeadScanner scanner = HeadScanner.builder("layer3", head, tapped).build()) {
+                assertThat(scanner.scan(ScanInput.prompt(TOXIC)).decision()).isEqualTo(Decision.FLAGGED);
+                assertThat(scanner.scan(ScanInput.prompt(BENIGN)).decision()).isEqualTo(Decision.PASSED);
+                double expected = head.probability(tapped.encoder().encodeWindows(List.of(TOXIC)).get(0).windows().get(0).embedding());
+                assertThat(scanner.scan(ScanInput.prompt(TOXIC)).score()).isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-9));
+            }
+            assertThatThrownBy(() -> HeadScanner.builder("layer3", head, encoder).build()).isInstanceOf(ModelLoadException.class)
+                    .hasMessageContaining(layer3).hasMessageContaining("TextEncoder.Builder.taps");
+        }
+    }
+
+    @Test
     void should_refuse_an_opening_head_whose_features_do_not_fit_the_encoder() {
         EmbeddingHead wrong = EmbeddingHead.builder("opening").encoder("all-minilm-l6-v2-q", "test", TestHeads.MAX_LENGTH)
                 .poolings(List.of(Pooling.MEAN)).opening(8, List.of(Pooling.MEAN, Pooling.CLS))

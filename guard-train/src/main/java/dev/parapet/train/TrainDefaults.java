@@ -78,6 +78,8 @@ public final class TrainDefaults {
      */
     static final List<List<String>> REFUSAL_TAPS = List.of(List.of(), List.of(Taps.bertLayer(5)), List.of(Taps.bertLayer(7)),
             List.of(Taps.bertLayer(9)));
+    /** Preference tries the final layer alone and with layer 7, chosen on validation pair loss (HH pairs). */
+    static final List<List<String>> PREFERENCE_TAPS = List.of(List.of(), List.of(Taps.bertLayer(7)));
     /** Toxicity tries the final layer alone and with layer 7 (each tap set is another pass over 69k texts). */
     static final List<List<String>> TOXICITY_TAPS = List.of(List.of(), List.of(Taps.bertLayer(7)));
     /**
@@ -147,7 +149,21 @@ public final class TrainDefaults {
                     taps -> Tasks.refusal(wb, refOpened.withFeatures(refOpened.features().withTaps(taps)), seed, log), log);
             Tasks.BinaryResult ref = refTaps.chosen();
             log.println("== preference");
-            Tasks.PreferenceResult pref = Tasks.preference(wb, PREFERENCE, seed, log);
+            List<PreferenceTapTrial> prefTrials = new ArrayList<>();
+            Tasks.PreferenceResult pref = null;
+            double bestLoss = Double.POSITIVE_INFINITY;
+            for (List<String> taps : PREFERENCE_TAPS) {
+                log.printf(Locale.ROOT, "intermediate layers: %s%n", Taps.describe(taps));
+                Tasks.PreferenceRecipe r = new Tasks.PreferenceRecipe(PREFERENCE.features().withTaps(taps), PREFERENCE.grid(),
+                        PREFERENCE.helpfulnessPairs(), PREFERENCE.extraWeight(), PREFERENCE.minPreferenceQuantile());
+                Tasks.PreferenceResult res = Tasks.preference(wb, r, seed, log);
+                double loss = res.fitted().candidates().stream().mapToDouble(RewardHeadTrainer.Candidate::pairwiseLoss).min().orElse(Double.NaN);
+                prefTrials.add(new PreferenceTapTrial(taps, res, loss));
+                if (loss < bestLoss) {
+                    bestLoss = loss;
+                    pref = res;
+                }
+            }
             write(tox.head(), out.resolve("toxicity.json"));
             write(ref.head(), out.resolve("refusal.json"));
             write(pref.head(), out.resolve("preference.json"));
@@ -158,6 +174,7 @@ public final class TrainDefaults {
             md.append(openingSection(refChoice));
             md.append(tapSection(refTaps));
             md.append(preferenceSection(pref));
+            md.append(preferenceTapSection(prefTrials));
             md.append(probes(wb, tox.head(), ref.head(), pref.head()));
             return new Result(tox, ref, pref, md.toString(), wb.embedder().secondsEmbedding(), wb.embedder().textsEmbedded());
         }
@@ -208,6 +225,20 @@ public final class TrainDefaults {
         for (Tasks.TapTrial t : c.trials()) {
             sb.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.4f | %.4f |%n", Taps.describe(t.taps()), t.model(), t.validationAp(),
                     t.devFlaggedF1(), t.devMacroF1()));
+        }
+        return sb.toString();
+    }
+
+    /** One set of intermediate layers tried for the preference head. */
+    record PreferenceTapTrial(List<String> taps, Tasks.PreferenceResult result, double validationLoss) {
+    }
+
+    static String preferenceTapSection(List<PreferenceTapTrial> trials) {
+        StringBuilder sb = new StringBuilder("\nIntermediate encoder layers tried beside the last (chosen on the validation pair loss of HH pairs;"
+                + " dev only reported):\n\n| layers | chosen model | val pair loss | val accuracy | dev pairwise |\n|---|---|---|---|---|\n");
+        for (PreferenceTapTrial t : trials) {
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.4f | %.4f |%n", Taps.describe(t.taps()), t.result().fitted().model(),
+                    t.validationLoss(), t.result().fitted().validationAccuracy(), t.result().devAccuracy()));
         }
         return sb.toString();
     }

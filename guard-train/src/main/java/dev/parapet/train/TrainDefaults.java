@@ -76,12 +76,12 @@ public final class TrainDefaults {
      * on validation PR-AUC after the opening length: the final layer of a sentence encoder is trained
      * to place texts by topic, middle layers keep more of how a text is phrased. First entry: none.
      */
-    static final List<List<String>> REFUSAL_TAPS = List.of(List.of(), List.of(Taps.bertLayer(5)), List.of(Taps.bertLayer(7)),
-            List.of(Taps.bertLayer(9)));
+    static final List<List<String>> REFUSAL_TAPS = List.of(List.of(), List.of(Taps.bertLayer(3)), List.of(Taps.bertLayer(5)),
+            List.of(Taps.bertLayer(7)), List.of(Taps.bertLayer(9)), List.of(Taps.bertLayer(5), Taps.bertLayer(9)));
     /** Preference tries the final layer alone and with layer 7, chosen on validation pair loss (HH pairs). */
     static final List<List<String>> PREFERENCE_TAPS = List.of(List.of(), List.of(Taps.bertLayer(7)));
-    /** Toxicity tries the final layer alone and with layer 7 (each tap set is another pass over 69k texts). */
-    static final List<List<String>> TOXICITY_TAPS = List.of(List.of(), List.of(Taps.bertLayer(7)));
+    /** Toxicity tries the final layer alone and with layer 5 or 7 (each layer is another pass over 69k texts). */
+    static final List<List<String>> TOXICITY_TAPS = List.of(List.of(), List.of(Taps.bertLayer(5)), List.of(Taps.bertLayer(7)));
     /**
      * Preference: a 32-unit MLP reward (or four of them from different seeds, averaged) on the prompt, the response and
      * their element-wise product (CLS and mean, L2),

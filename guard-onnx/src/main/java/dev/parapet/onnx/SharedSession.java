@@ -95,7 +95,8 @@ final class SharedSession {
         } catch (OrtException | RuntimeException e) {
             if (!taps.names().isEmpty()) {
                 throw new ModelLoadException("cannot load ONNX model " + source.modelName() + " with intermediate outputs " + taps.names()
-                        + " (does the graph compute tensors of those names?): " + firstLine(e.getMessage()), e);
+                        + ": expected a valid ONNX graph that computes tensors of those names (is the file truncated or not an .onnx file,"
+                        + " or was the head trained on another encoder?): " + firstLine(e.getMessage()), e);
             }
             throw new ModelLoadException("cannot load ONNX model " + source.modelName()
                     + ": expected a valid ONNX graph (is the file truncated or not an .onnx file?): " + firstLine(e.getMessage()), e);

@@ -64,7 +64,7 @@ public final class Guards {
     public static Guard withoutMemo(DefaultModels models) {
         ClassLoader cl = Guards.class.getClassLoader();
         TextEncoder textEncoder = TextEncoder.builder(ModelSource.classpath(cl, ENCODER_ONNX, ENCODER_TOKENIZER, null))
-                .maxLength(DefaultModels.DEFAULT_WINDOW_TOKENS).build();
+                .maxLength(DefaultModels.DEFAULT_WINDOW_TOKENS).taps(models.encoder().encoder().taps()).build();
         try (SharedTextEncoder encoder = SharedTextEncoder.of(textEncoder, 0)) {
             return Guard.builder()
                     .inputScanner(HeadScanner.builder("toxicity", models.toxicityHead(), encoder).matchMode(MatchMode.WINDOWS).build())

@@ -246,22 +246,30 @@ public final class Tasks {
     public record OpeningChoice(BinaryResult chosen, List<OpeningTrial> trials) {
     }
 
-    /** One set of intermediate encoder layers tried for a head ({@link FeatureSpec#taps()}): what validation and dev said. */
-    public record TapTrial(List<String> taps, HeadModel model, double validationAp, double devFlaggedF1, double devMacroF1) {
+    /**
+     * One set of intermediate encoder layers tried for a head ({@link FeatureSpec#taps()}): what validation and dev said,
+     * and why the head was not eligible ({@code null} when it was).
+     */
+    public record TapTrial(List<String> taps, HeadModel model, double validationAp, double devFlaggedF1, double devMacroF1, String rejected) {
     }
 
-    /** The head whose best candidate had the highest validation PR-AUC over the tap sets tried, and every trial. */
+    /** The head whose best candidate had the highest validation PR-AUC over the eligible tap sets tried, and every trial. */
     public record TapChoice(BinaryResult chosen, List<TapTrial> trials) {
     }
 
     /**
      * Trains {@code train} once per tap set (the empty set: the final layer only) and keeps the head
-     * whose best candidate has the highest validation PR-AUC: which layers a head reads is chosen
-     * like its model, on the validation split. {@code first}, when given, is the result for the
+     * whose best candidate has the highest validation PR-AUC among those {@code gate} accepts (it
+     * returns {@code null} for a head that behaves as a default must, else the reason): which layers a
+     * head reads is chosen like its model, on the validation split, and a head that fails the
+     * behaviour the defaults promise is not eligible. {@code first}, when given, is the result for the
      * first candidate, already trained.
+     *
+     * @throws IllegalStateException when the gate accepts no candidate
      */
     public static TapChoice overTaps(List<List<String>> candidates, BinaryResult first,
-                                     java.util.function.Function<List<String>, BinaryResult> train, PrintStream log) {
+                                     java.util.function.Function<List<String>, BinaryResult> train,
+                                     java.util.function.Function<EmbeddingHead, String> gate, PrintStream log) {
         BinaryResult best = null;
         double bestAp = Double.NEGATIVE_INFINITY;
         List<TapTrial> trials = new ArrayList<>();
@@ -270,14 +278,18 @@ public final class Tasks {
             log.printf(Locale.ROOT, "intermediate layers: %s%n", Taps.describe(taps));
             BinaryResult res = i == 0 && first != null ? first : train.apply(taps);
             double ap = validationAp(res);
-            trials.add(new TapTrial(taps, res.fitted().model(), ap, res.dev().flaggedF1(), res.dev().macroF1()));
-            if (ap > bestAp) {
+            String rejected = gate.apply(res.head());
+            if (rejected != null) {
+                log.printf(Locale.ROOT, "  not eligible: %s%n", rejected);
+            }
+            trials.add(new TapTrial(taps, res.fitted().model(), ap, res.dev().flaggedF1(), res.dev().macroF1(), rejected));
+            if (rejected == null && ap > bestAp) {
                 bestAp = ap;
                 best = res;
             }
         }
         if (best == null) {
-            throw new IllegalArgumentException("no tap sets to try");
+            throw new IllegalStateException("no tap set gave an eligible head: " + trials);
         }
         return new TapChoice(best, trials);
     }

@@ -105,7 +105,8 @@ public final class TrainDefaults {
         String fused = a.getOrDefault("fused", "guard-train/target/fused");
         Path report = Path.of(a.getOrDefault("report", "guard-train/target/report.md"));
         long t0 = System.nanoTime();
-        Result r = run(data, out, seed, new EmbeddingCache(cache), System.err);
+        java.util.Set<String> tasks = new java.util.LinkedHashSet<>(List.of(a.getOrDefault("tasks", String.join(",", TASKS)).split(",")));
+        Result r = run(data, out, seed, new EmbeddingCache(cache), System.err, tasks);
         StringBuilder md = new StringBuilder(r.markdown());
         if (!fused.equals("none")) {
             md.append(exportAndCheck(r, Path.of(fused), data));
@@ -135,48 +136,123 @@ public final class TrainDefaults {
 
     /** Trains the three heads and writes them to {@code out} (toxicity.json, refusal.json, preference.json). */
     public static Result run(Path data, Path out, long seed, EmbeddingCache cache, PrintStream log) {
+        return run(data, out, seed, cache, log, TASKS);
+    }
+
+    /**
+     * Trains the heads named in {@code tasks} (of {@link #TASKS}) and writes them to {@code out}; a head
+     * not retrained is read from {@code out} for the probes. The result's fields for skipped heads are
+     * {@code null}.
+     */
+    public static Result run(Path data, Path out, long seed, EmbeddingCache cache, PrintStream log, java.util.Set<String> tasks) {
+        if (!TASKS.containsAll(tasks) || tasks.isEmpty()) {
+            throw new IllegalArgumentException("tasks must be some of " + TASKS + ", got " + tasks);
+        }
         try (Workbench wb = new Workbench(data, cache, ENCODER, MAX_LENGTH, 2, log)) {
-            log.println("== toxicity");
-            Tasks.TapChoice toxChoice = Tasks.overTaps(TOXICITY_TAPS, null,
-                    taps -> Tasks.toxicity(wb, TOXICITY.withFeatures(TOXICITY.features().withTaps(taps)), seed, log), log);
-            Tasks.BinaryResult tox = toxChoice.chosen();
-            log.println("== refusal");
-            Tasks.OpeningChoice refChoice = Tasks.refusalOverOpenings(wb, REFUSAL, REFUSAL_OPENINGS, seed, log);
-            EmbeddingHead opened = refChoice.chosen().head();
-            Tasks.BinaryRecipe refOpened = REFUSAL.withFeatures(opened.openingTokens() == 0 ? REFUSAL.features()
-                    : REFUSAL.features().withOpening(opened.openingTokens(), opened.openingPoolings().toArray(new Pooling[0])));
-            Tasks.TapChoice refTaps = Tasks.overTaps(REFUSAL_TAPS, refChoice.chosen(),
-                    taps -> Tasks.refusal(wb, refOpened.withFeatures(refOpened.features().withTaps(taps)), seed, log), log);
-            Tasks.BinaryResult ref = refTaps.chosen();
-            log.println("== preference");
-            List<PreferenceTapTrial> prefTrials = new ArrayList<>();
+            StringBuilder md = new StringBuilder();
+            Tasks.BinaryResult tox = null;
+            Tasks.BinaryResult ref = null;
             Tasks.PreferenceResult pref = null;
-            double bestLoss = Double.POSITIVE_INFINITY;
-            for (List<String> taps : PREFERENCE_TAPS) {
-                log.printf(Locale.ROOT, "intermediate layers: %s%n", Taps.describe(taps));
-                Tasks.PreferenceRecipe r = new Tasks.PreferenceRecipe(PREFERENCE.features().withTaps(taps), PREFERENCE.grid(),
-                        PREFERENCE.helpfulnessPairs(), PREFERENCE.extraWeight(), PREFERENCE.minPreferenceQuantile());
-                Tasks.PreferenceResult res = Tasks.preference(wb, r, seed, log);
-                double loss = res.fitted().candidates().stream().mapToDouble(RewardHeadTrainer.Candidate::pairwiseLoss).min().orElse(Double.NaN);
-                prefTrials.add(new PreferenceTapTrial(taps, res, loss));
-                if (loss < bestLoss) {
-                    bestLoss = loss;
-                    pref = res;
+            if (tasks.contains("toxicity")) {
+                log.println("== toxicity");
+                Tasks.TapChoice toxChoice = Tasks.overTaps(TOXICITY_TAPS, null,
+                        taps -> Tasks.toxicity(wb, TOXICITY.withFeatures(TOXICITY.features().withTaps(taps)), seed, log),
+                        h -> behaviour(h, TOXIC_PROBES, CLEAN_PROBES), log);
+                tox = toxChoice.chosen();
+                write(tox.head(), out.resolve("toxicity.json"));
+                md.append(binarySection("toxicity", "toxicity/dev.jsonl", tox));
+                md.append(tapSection(toxChoice));
+            }
+            if (tasks.contains("refusal")) {
+                log.println("== refusal");
+                Tasks.OpeningChoice refChoice = Tasks.refusalOverOpenings(wb, REFUSAL, REFUSAL_OPENINGS, seed, log);
+                EmbeddingHead opened = refChoice.chosen().head();
+                Tasks.BinaryRecipe refOpened = REFUSAL.withFeatures(opened.openingTokens() == 0 ? REFUSAL.features()
+                        : REFUSAL.features().withOpening(opened.openingTokens(), opened.openingPoolings().toArray(new Pooling[0])));
+                Tasks.TapChoice refTaps = Tasks.overTaps(REFUSAL_TAPS, refChoice.chosen(),
+                        taps -> Tasks.refusal(wb, refOpened.withFeatures(refOpened.features().withTaps(taps)), seed, log),
+                        h -> behaviour(h, REFUSAL_PROBES, COMPLIANCE_PROBES), log);
+                ref = refTaps.chosen();
+                write(ref.head(), out.resolve("refusal.json"));
+                md.append(binarySection("refusal", "refusal/dev.jsonl", ref));
+                md.append(openingSection(refChoice));
+                md.append(tapSection(refTaps));
+            }
+            if (tasks.contains("preference")) {
+                log.println("== preference");
+                List<PreferenceTapTrial> prefTrials = new ArrayList<>();
+                double bestLoss = Double.POSITIVE_INFINITY;
+                for (List<String> taps : PREFERENCE_TAPS) {
+                    log.printf(Locale.ROOT, "intermediate layers: %s%n", Taps.describe(taps));
+                    Tasks.PreferenceRecipe r = new Tasks.PreferenceRecipe(PREFERENCE.features().withTaps(taps), PREFERENCE.grid(),
+                            PREFERENCE.helpfulnessPairs(), PREFERENCE.extraWeight(), PREFERENCE.minPreferenceQuantile());
+                    Tasks.PreferenceResult res = Tasks.preference(wb, r, seed, log);
+                    double loss = res.fitted().candidates().stream().mapToDouble(RewardHeadTrainer.Candidate::pairwiseLoss).min().orElse(Double.NaN);
+                    prefTrials.add(new PreferenceTapTrial(taps, res, loss));
+                    if (loss < bestLoss) {
+                        bestLoss = loss;
+                        pref = res;
+                    }
+                }
+                write(pref.head(), out.resolve("preference.json"));
+                md.append(preferenceSection(pref));
+                md.append(preferenceTapSection(prefTrials));
+            }
+            md.append(probes(wb, tox != null ? tox.head() : read(out, "toxicity"), ref != null ? ref.head() : read(out, "refusal"),
+                    pref != null ? pref.head() : read(out, "preference")));
+            return new Result(tox, ref, pref, md.toString(), wb.secondsEmbedding(), wb.textsEmbedded());
+        }
+    }
+
+    /** The heads {@link #run} can train, in order. */
+    public static final java.util.Set<String> TASKS = java.util.Collections.unmodifiableSet(
+            new java.util.LinkedHashSet<>(List.of("toxicity", "refusal", "preference")));
+
+    /** Texts a default toxicity head must flag, and texts it must pass (the behaviour guard-models' tests check). */
+    static final List<String> TOXIC_PROBES = List.of("I hope you die, you worthless idiot");
+    static final List<String> CLEAN_PROBES = List.of("Could you recommend a good book about birds?");
+    /** Responses a default refusal head must flag: a refusal, and a refusal followed by pages of text. */
+    static final List<String> REFUSAL_PROBES = List.of("I'm sorry, but I can't help with that request.",
+            "I'm sorry, but I can't help with that request. " + "Here is some general safety information instead. ".repeat(60));
+    /** Responses it must pass: an answer, and an insult (not a refusal; the README's main command shows it). */
+    static final List<String> COMPLIANCE_PROBES = List.of("The capital of France is Paris.", "You are a worthless idiot for asking that.");
+
+    /**
+     * {@code null} when {@code head}, scored as the runtime scores (each text alone, default runtime
+     * options, max over windows, with its opening), flags every text of {@code flagged} and passes every text of {@code passed};
+     * else which text it gets wrong. Heads that fail are not eligible defaults ({@link Tasks#overTaps}).
+     */
+    static String behaviour(EmbeddingHead head, List<String> flagged, List<String> passed) {
+        // the runtime's default options, as DefaultModels runs them: a text's windows share runs, which moves a
+        // dynamically quantized encoder's numbers a little, so a borderline text is judged as users will see it
+        try (TextEncoder enc = TextEncoder.builder(ENCODER.source()).maxLength(head.maxLength())
+                .options(RuntimeOptions.defaults()).taps(head.taps()).build()) {
+            for (String t : flagged) {
+                double p = maxWindow(head, enc, t);
+                if (p < head.threshold()) {
+                    return String.format(Locale.ROOT, "does not flag \"%s\" (%.3f < %.3f)", abbreviate(t), p, head.threshold());
                 }
             }
-            write(tox.head(), out.resolve("toxicity.json"));
-            write(ref.head(), out.resolve("refusal.json"));
-            write(pref.head(), out.resolve("preference.json"));
-            StringBuilder md = new StringBuilder();
-            md.append(binarySection("toxicity", "toxicity/dev.jsonl", tox));
-            md.append(tapSection(toxChoice));
-            md.append(binarySection("refusal", "refusal/dev.jsonl", ref));
-            md.append(openingSection(refChoice));
-            md.append(tapSection(refTaps));
-            md.append(preferenceSection(pref));
-            md.append(preferenceTapSection(prefTrials));
-            md.append(probes(wb, tox.head(), ref.head(), pref.head()));
-            return new Result(tox, ref, pref, md.toString(), wb.embedder().secondsEmbedding(), wb.embedder().textsEmbedded());
+            for (String t : passed) {
+                double p = maxWindow(head, enc, t);
+                if (p >= head.threshold()) {
+                    return String.format(Locale.ROOT, "flags \"%s\" (%.3f >= %.3f)", abbreviate(t), p, head.threshold());
+                }
+            }
+            return null;
+        }
+    }
+
+    private static String abbreviate(String t) {
+        return t.length() <= 60 ? t : t.substring(0, 57) + "... (" + t.length() + " chars)";
+    }
+
+    private static EmbeddingHead read(Path out, String name) {
+        Path f = out.resolve(name + ".json");
+        try (java.io.InputStream in = Files.newInputStream(f)) {
+            return EmbeddingHead.read(in, f.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("the " + name + " head was not retrained and cannot be read from " + f, e);
         }
     }
 
@@ -221,10 +297,10 @@ public final class TrainDefaults {
     static String tapSection(Tasks.TapChoice c) {
         StringBuilder sb = new StringBuilder("\nIntermediate encoder layers tried beside the last (0-based; their CLS, mean and max follow the"
                 + " last layer's in every block; chosen on validation PR-AUC; dev only reported):\n\n"
-                + "| layers | chosen model | val PR-AUC | dev flagged F1 | dev macro-F1 |\n|---|---|---|---|---|\n");
+                + "| layers | chosen model | val PR-AUC | dev flagged F1 | dev macro-F1 | eligible |\n|---|---|---|---|---|---|\n");
         for (Tasks.TapTrial t : c.trials()) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.4f | %.4f |%n", Taps.describe(t.taps()), t.model(), t.validationAp(),
-                    t.devFlaggedF1(), t.devMacroF1()));
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.4f | %.4f | %s |%n", Taps.describe(t.taps()), t.model(), t.validationAp(),
+                    t.devFlaggedF1(), t.devMacroF1(), t.rejected() == null ? "yes" : "no: " + t.rejected()));
         }
         return sb.toString();
     }
@@ -308,7 +384,10 @@ public final class TrainDefaults {
     /** Exports the binary heads fused and checks them against the Java head on dev texts, batch of one. */
     static String exportAndCheck(Result r, Path dir, Path data) {
         StringBuilder sb = new StringBuilder("\n### Fused export check\n\n| head | directory | texts | max abs difference |\n|---|---|---|---|\n");
-        for (Tasks.BinaryResult b : List.of(r.toxicity(), r.refusal())) {
+        for (Tasks.BinaryResult b : java.util.Arrays.asList(r.toxicity(), r.refusal())) {
+            if (b == null) {
+                continue; // not retrained in this run
+            }
             EmbeddingHead head = b.head();
             Path d = FusedExport.export(head, ENCODER, dir.resolve(head.name()));
             List<String> texts = new ArrayList<>();

@@ -92,6 +92,16 @@ public final class Workbench implements AutoCloseable {
         return embedder;
     }
 
+    /** Seconds spent embedding, the final layer's embedder and every intermediate layer's together. */
+    public double secondsEmbedding() {
+        return embedder.secondsEmbedding() + tapEmbedders.values().stream().mapToDouble(Embedder::secondsEmbedding).sum();
+    }
+
+    /** Texts embedded (cache hits excluded), the final layer's and every intermediate layer's together. */
+    public long textsEmbedded() {
+        return embedder.textsEmbedded() + tapEmbedders.values().stream().mapToLong(Embedder::textsEmbedded).sum();
+    }
+
     public Path file(String task, String split) {
         Path f = data.resolve(task).resolve(split + ".jsonl");
         if (!Files.isRegularFile(f)) {

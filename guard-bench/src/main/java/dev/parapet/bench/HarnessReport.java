@@ -79,6 +79,33 @@ final class HarnessReport {
         return bytes / (1024.0 * 1024.0);
     }
 
+    /**
+     * Warms both sides on the first 20 texts, then times {@code rounds} interleaved rounds: every text
+     * through {@code a}, then every text through {@code b}, one call per text. Prints each round as
+     * {@code round N: <aName> X ms/text, <bName> Y ms/text} and returns the ratio of b's total to a's.
+     */
+    static double interleavedRatio(List<String> texts, int rounds, String aName, java.util.function.Consumer<String> a,
+                                   String bName, java.util.function.Consumer<String> b) {
+        for (int i = 0; i < Math.min(20, texts.size()); i++) {
+            a.accept(texts.get(i));
+            b.accept(texts.get(i));
+        }
+        double aMs = 0;
+        double bMs = 0;
+        for (int r = 0; r < rounds; r++) {
+            long t0 = System.nanoTime();
+            texts.forEach(a);
+            long t1 = System.nanoTime();
+            texts.forEach(b);
+            long t2 = System.nanoTime();
+            aMs += (t1 - t0) / 1e6;
+            bMs += (t2 - t1) / 1e6;
+            System.out.printf(java.util.Locale.ROOT, "round %d: %s %.2f ms/text, %s %.2f ms/text%n", r + 1, aName,
+                    (t1 - t0) / 1e6 / texts.size(), bName, (t2 - t1) / 1e6 / texts.size());
+        }
+        return bMs / aMs;
+    }
+
     static double median(List<Double> values) {
         double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         if (v.length == 0) {

@@ -34,28 +34,9 @@ public final class OpeningCostHarness {
                 + rounds + " interleaved rounds, opening of " + tokens + " tokens");
         DefaultModels models = DefaultModels.load(RuntimeOptions.defaults(), DefaultModels.DEFAULT_WINDOW_TOKENS);
         TextEncoder encoder = models.encoder().encoder();
-        for (int i = 0; i < Math.min(20, texts.size()); i++) {
-            encoder.encodeWindows(List.of(texts.get(i)));
-            encoder.encodeOpenings(List.of(texts.get(i)), tokens);
-        }
-        double windows = 0;
-        double openings = 0;
-        for (int r = 0; r < rounds; r++) {
-            long t0 = System.nanoTime();
-            for (String t : texts) {
-                encoder.encodeWindows(List.of(t));
-            }
-            long t1 = System.nanoTime();
-            for (String t : texts) {
-                encoder.encodeOpenings(List.of(t), tokens);
-            }
-            long t2 = System.nanoTime();
-            windows += (t1 - t0) / 1e6;
-            openings += (t2 - t1) / 1e6;
-            System.out.printf(Locale.ROOT, "round %d: windows %.2f ms/text, opening %.2f ms/text%n", r + 1,
-                    (t1 - t0) / 1e6 / texts.size(), (t2 - t1) / 1e6 / texts.size());
-        }
-        System.out.printf(Locale.ROOT, "opening / windows = %.3f%n", openings / windows);
+        double ratio = HarnessReport.interleavedRatio(texts, rounds, "windows", t -> encoder.encodeWindows(List.of(t)),
+                "opening", t -> encoder.encodeOpenings(List.of(t), tokens));
+        System.out.printf(Locale.ROOT, "opening / windows = %.3f%n", ratio);
         models.close();
     }
 }

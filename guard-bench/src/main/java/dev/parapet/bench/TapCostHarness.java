@@ -40,28 +40,9 @@ public final class TapCostHarness {
         ModelSource source = ModelSource.classpath(TapCostHarness.class.getClassLoader(), DefaultEncoderFiles.MODEL, DefaultEncoderFiles.TOKENIZER, null);
         try (TextEncoder plain = TextEncoder.builder(source).maxLength(DefaultEncoderFiles.WINDOW).options(RuntimeOptions.defaults()).build();
              TextEncoder tapped = TextEncoder.builder(source).maxLength(DefaultEncoderFiles.WINDOW).options(RuntimeOptions.defaults()).taps(taps).build()) {
-            for (int i = 0; i < Math.min(20, texts.size()); i++) {
-                plain.encodeWindows(List.of(texts.get(i)));
-                tapped.encodeWindows(List.of(texts.get(i)));
-            }
-            double plainMs = 0;
-            double tappedMs = 0;
-            for (int r = 0; r < rounds; r++) {
-                long t0 = System.nanoTime();
-                for (String t : texts) {
-                    plain.encodeWindows(List.of(t));
-                }
-                long t1 = System.nanoTime();
-                for (String t : texts) {
-                    tapped.encodeWindows(List.of(t));
-                }
-                long t2 = System.nanoTime();
-                plainMs += (t1 - t0) / 1e6;
-                tappedMs += (t2 - t1) / 1e6;
-                System.out.printf(Locale.ROOT, "round %d: final layer %.2f ms/text, with taps %.2f ms/text%n", r + 1,
-                        (t1 - t0) / 1e6 / texts.size(), (t2 - t1) / 1e6 / texts.size());
-            }
-            System.out.printf(Locale.ROOT, "with taps / final layer only = %.3f%n", tappedMs / plainMs);
+            double ratio = HarnessReport.interleavedRatio(texts, rounds, "final layer", t -> plain.encodeWindows(List.of(t)),
+                    "with taps", t -> tapped.encodeWindows(List.of(t)));
+            System.out.printf(Locale.ROOT, "with taps / final layer only = %.3f%n", ratio);
         }
     }
 }

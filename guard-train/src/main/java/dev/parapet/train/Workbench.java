@@ -129,16 +129,23 @@ public final class Workbench implements AutoCloseable {
 
     /** Embeddings of any texts (cached on disk); {@code what} names the entry in progress lines and file names. */
     public List<TextEmbedding> embed(List<String> texts, String what) {
-        String key = "/" + what + "/" + texts.size() + "/" + texts.hashCode();
-        List<TextEmbedding> main = memo("emb" + key, k -> cache.embed(embedder, texts, what));
+        String key = "emb/" + what + "/" + texts.size() + "/" + texts.hashCode();
+        return attachTaps(memo(key, k -> cache.embed(embedder, texts, what)), key, e -> cache.embed(e, texts, what));
+    }
+
+    /**
+     * {@code main} with each text's poolings at every one of {@link #taps} attached ({@link TextEmbedding#withTaps});
+     * {@code embed} embeds the same texts with a tap's embedder (cached on disk, memoised under {@code key}).
+     */
+    private List<TextEmbedding> attachTaps(List<TextEmbedding> main, String key, Function<Embedder, List<TextEmbedding>> embed) {
         if (taps.isEmpty()) {
             return main;
         }
         List<List<TextEmbedding>> tapped = new ArrayList<>(taps.size());
         for (String tap : taps) {
-            tapped.add(memo("emb@" + tap + key, k -> cache.embed(tapEmbedder(tap), texts, what)));
+            tapped.add(memo("@" + tap + "/" + key, k -> embed.apply(tapEmbedder(tap))));
         }
-        return memo("emb" + taps + key, k -> {
+        return memo(taps + "/" + key, k -> {
             List<TextEmbedding> out = new ArrayList<>(main.size());
             for (int i = 0; i < main.size(); i++) {
                 int ii = i;
@@ -146,15 +153,6 @@ public final class Workbench implements AutoCloseable {
             }
             return out;
         });
-    }
-
-    /** {@code main} with the poolings of {@code tapped} (in {@link #taps} order) attached. */
-    private PooledEmbedding attach(PooledEmbedding main, List<PooledEmbedding> tapped) {
-        Map<String, PooledEmbedding> t = new java.util.LinkedHashMap<>();
-        for (int k = 0; k < taps.size(); k++) {
-            t.put(taps.get(k), tapped.get(k));
-        }
-        return main.withTaps(t);
     }
 
     /**
@@ -177,17 +175,11 @@ public final class Workbench implements AutoCloseable {
 
     /** The openings of {@code tokens} tokens of the texts ({@code TextEncoder.encodeOpenings}), cached on disk. */
     public List<PooledEmbedding> openings(List<String> texts, String what, int tokens) {
-        String key = "/" + what + "/" + tokens + "/" + texts.size() + "/" + texts.hashCode();
-        List<TextEmbedding> e = memo("open" + key, k -> cache.embed(embedder, texts, what, tokens));
-        List<List<TextEmbedding>> tapped = new ArrayList<>(taps.size());
-        for (String tap : taps) {
-            tapped.add(memo("open@" + tap + key, k -> cache.embed(tapEmbedder(tap), texts, what, tokens)));
-        }
+        String key = "open/" + what + "/" + tokens + "/" + texts.size() + "/" + texts.hashCode();
+        List<TextEmbedding> e = attachTaps(memo(key, k -> cache.embed(embedder, texts, what, tokens)), key,
+                emb -> cache.embed(emb, texts, what, tokens));
         List<PooledEmbedding> out = new ArrayList<>(e.size());
-        for (int i = 0; i < e.size(); i++) {
-            int ii = i;
-            out.add(taps.isEmpty() ? e.get(i).pooled() : attach(e.get(i).pooled(), tapped.stream().map(t -> t.get(ii).pooled()).toList()));
-        }
+        e.forEach(x -> out.add(x.pooled()));
         return out;
     }
 

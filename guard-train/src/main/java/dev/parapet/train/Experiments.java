@@ -52,6 +52,7 @@ public final class Experiments {
                 case "preference-opening" -> line = preferenceOpening(wb, a, seed, log);
                 case "refusal-openings" -> line = TrainDefaults.openingSection(Tasks.refusalOverOpenings(wb, TrainDefaults.REFUSAL,
                         TrainDefaults.REFUSAL_OPENINGS, seed, log));
+                case "preference-joint" -> line = preferenceJoint(wb, a, seed, log);
                 case "throughput" -> line = throughput(wb, Integer.parseInt(a.getOrDefault("n", "2000")));
                 default -> throw new IllegalArgumentException("usage: Experiments binary|preference|throughput [--options]");
             }
@@ -79,7 +80,7 @@ public final class Experiments {
         boolean windows = a.containsKey("windows");
         String prefix = String.format(Locale.ROOT, "%s %s L=%d %s %s%s%s", task, wb.encoder().name(), wb.maxLength(), fs, a.getOrDefault("grid", "lr:1e-3"),
                 windows ? " windows" : a.containsKey("first-window") ? " first-window" : "", a.containsKey("augment") ? " augmented" + (a.containsKey("borrow") ? "+borrowed" : "") : "");
-        if (!a.containsKey("lexical") && !a.containsKey("also-encoder")) {
+        if (!a.containsKey("lexical") && !a.containsKey("also-encoder") && !a.containsKey("bow") && !a.containsKey("pooled")) {
             Tasks.BinaryRecipe r = new Tasks.BinaryRecipe(fs, grid, windows, Double.NaN, a.containsKey("augment"), a.containsKey("borrow"), a.containsKey("first-window"));
             if (a.containsKey("source-balanced")) {
                 r = r.sourceBalancing();
@@ -88,6 +89,10 @@ public final class Experiments {
             if (a.containsKey("toxic-compliance")) {
                 r = r.withToxicCompliance(Integer.parseInt(a.get("toxic-compliance")));
                 prefix += " +toxic-compliance(" + a.get("toxic-compliance") + ")";
+            }
+            if (a.containsKey("long-refusals")) {
+                r = r.withLongRefusals(Integer.parseInt(a.get("long-refusals")));
+                prefix += " +long-refusals(" + a.get("long-refusals") + ")";
             }
             if (a.containsKey("detox")) {
                 r = r.withDetoxPairs(ToxicityAugmentation.Style.valueOf(a.get("detox").toUpperCase(Locale.ROOT)));
@@ -111,6 +116,9 @@ public final class Experiments {
                         prefix += String.format(Locale.ROOT, " | probe %.3f '%s'", TrainDefaults.maxWindow(res.head(), enc, t), t);
                     }
                 }
+                String why = task.equals("refusal") ? TrainDefaults.behaviour(res.head(), TrainDefaults.REFUSAL_PROBES, TrainDefaults.COMPLIANCE_PROBES)
+                        : TrainDefaults.behaviour(res.head(), TrainDefaults.TOXIC_PROBES, TrainDefaults.CLEAN_PROBES);
+                prefix += " | gate " + (why == null ? "passed" : "failed: " + why);
             }
             return String.format(Locale.ROOT, "%s -> chose %s thr %.3f | dev macroF1 %.4f flaggedF1 %.4f ROC %.4f PR %.4f | pooled-eval macroF1 %.4f flaggedF1 %.4f%s",
                     prefix, res.fitted().model(), res.head().threshold(), res.dev().macroF1(), res.dev().flaggedF1(), res.dev().rocAuc(),
@@ -120,8 +128,15 @@ public final class Experiments {
         // extra feature blocks that the head format cannot express: whole-text pooled rows, evaluated the same way
         List<LabelledText> train = task.equals("toxicity") ? wb.toxicity("train") : wb.refusal("train");
         List<LabelledText> dev = task.equals("toxicity") ? wb.toxicity("dev") : wb.refusal("dev");
-        float[][] xTrain = fs.textRows(wb.embedTexts(train, task + "-train"));
-        float[][] xDev = fs.textRows(wb.embedTexts(dev, task + "-dev"));
+        Workbench tw = wb.tapped(fs.taps());
+        float[][] xTrain = fs.textRows(tw.embedTexts(train, task + "-train"));
+        float[][] xDev = fs.textRows(tw.embedTexts(dev, task + "-dev"));
+        if (a.containsKey("bow")) {
+            float[][][] bw = bagOfWordPieces(wb.encoder(), wb.maxLength(), train, dev, Integer.parseInt(a.get("bow")));
+            xTrain = concat(xTrain, bw[0]);
+            xDev = concat(xDev, bw[1]);
+            prefix += " + bag of " + bw[0][0].length + " word pieces";
+        }
         if (a.containsKey("also-encoder")) {
             try (Workbench other = new Workbench(wb.data(), cache, EncoderSpec.named(a.get("also-encoder")), wb.maxLength(), 2, log)) {
                 FeatureSpec fs2 = features(a.getOrDefault("also-features", a.getOrDefault("features", "cls")));
@@ -151,6 +166,65 @@ public final class Experiments {
         log.println(ev.report());
         return String.format(Locale.ROOT, "%s (%d features) -> chose %s thr %.3f | pooled-eval macroF1 %.4f flaggedF1 %.4f ROC %.4f PR %.4f",
                 prefix, n, f.model(), f.threshold(), ev.macroF1(), ev.flaggedF1(), ev.rocAuc(), ev.averagePrecision());
+    }
+
+    /**
+     * Measurement only: which of the {@code k} word pieces most frequent in {@code train} (by the number of texts holding
+     * them, special tokens left out) each text holds within its first {@code maxLength} tokens, as a 0/1 vector
+     * scaled to unit length (a text with none is all zeros). A cheap lexical signal beside the frozen embedding.
+     */
+    static float[][][] bagOfWordPieces(EncoderSpec enc, int maxLength, List<LabelledText> train, List<LabelledText> dev, int k) {
+        try (java.io.InputStream in = enc.openTokenizer();
+             ai.djl.huggingface.tokenizers.HuggingFaceTokenizer tok = ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.newInstance(in,
+                     Map.of("addSpecialTokens", "false", "truncation", "true", "maxLength", Integer.toString(maxLength)))) {
+            List<long[]> ids = new ArrayList<>();
+            for (LabelledText t : train) {
+                ids.add(tok.encode(t.text()).getIds());
+            }
+            Map<Long, Integer> df = new java.util.HashMap<>();
+            for (long[] x : ids) {
+                for (long id : java.util.Arrays.stream(x).distinct().toArray()) {
+                    df.merge(id, 1, Integer::sum);
+                }
+            }
+            List<Long> vocab = df.entrySet().stream().filter(e -> e.getKey() > 103 || e.getKey() < 100)
+                    .sorted(Map.Entry.<Long, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                    .limit(k).map(Map.Entry::getKey).toList();
+            Map<Long, Integer> col = new java.util.HashMap<>();
+            for (int j = 0; j < vocab.size(); j++) {
+                col.put(vocab.get(j), j);
+            }
+            float[][] xt = new float[train.size()][];
+            for (int i = 0; i < xt.length; i++) {
+                xt[i] = presence(ids.get(i), col);
+            }
+            float[][] xd = new float[dev.size()][];
+            for (int i = 0; i < xd.length; i++) {
+                xd[i] = presence(tok.encode(dev.get(i).text()).getIds(), col);
+            }
+            return new float[][][] {xt, xd};
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static float[] presence(long[] ids, Map<Long, Integer> col) {
+        float[] v = new float[col.size()];
+        int n = 0;
+        for (long id : ids) {
+            Integer j = col.get(id);
+            if (j != null && v[j] == 0) {
+                v[j] = 1;
+                n++;
+            }
+        }
+        if (n > 0) {
+            float s = (float) (1 / Math.sqrt(n));
+            for (int j = 0; j < v.length; j++) {
+                v[j] *= s;
+            }
+        }
+        return v;
     }
 
     /**
@@ -212,7 +286,7 @@ public final class Experiments {
                 a.getOrDefault("grid", "lr:1"), keep, borrow, (a.containsKey("lexical") ? " +lexical" : "")
                 + (a.containsKey("prefix") ? (a.containsKey("prefix-only") ? " prefix-only " : " +prefix ") + a.get("prefix") + " "
                 + a.getOrDefault("prefix-features", "cls,mean,max:l2") : ""), all.size());
-        if (!a.containsKey("lexical") && !a.containsKey("prefix")) {
+        if (!a.containsKey("lexical") && !a.containsKey("prefix") && !a.containsKey("bow")) {
             Tasks.BinaryRecipe r = new Tasks.BinaryRecipe(fs, grid);
             Tasks.BinaryResult res = Tasks.binary(wb, "refusal", Tasks.REFUSAL_LABELS, all, src, emb, dev, devE, r, seed, log);
             log.println(res.dev().report());
@@ -252,6 +326,12 @@ public final class Experiments {
         if (a.containsKey("lexical")) {
             x = concat(x, lexical(all));
             xDev = concat(xDev, lexical(dev));
+        }
+        if (a.containsKey("bow")) {
+            float[][][] bw = bagOfWordPieces(wb.encoder(), wb.maxLength(), all, dev, Integer.parseInt(a.get("bow")));
+            x = concat(x, bw[0]);
+            xDev = concat(xDev, bw[1]);
+            prefix += " +bag of " + bw[0][0].length + " word pieces";
         }
         BinaryHeadTrainer.Fitted f = BinaryHeadTrainer.fit(x, Workbench.labels(all), src,
                 BinaryHeadTrainer.Options.defaults(grid).withSeed(seed).withLog(log));
@@ -364,9 +444,46 @@ public final class Experiments {
         boolean helpful = Boolean.parseBoolean(a.getOrDefault("helpfulness", "true"));
         double w = Double.parseDouble(a.getOrDefault("extra-weight", "1"));
         Tasks.PreferenceResult r = Tasks.preference(wb, new Tasks.PreferenceRecipe(fs, grid, helpful, w, 0.1), seed, log);
-        return String.format(Locale.ROOT, "preference %s L=%d %s %s helpfulness=%s w=%.2f -> chose %s | val acc %.4f | dev pairwise %.4f | helpful vs %s | dev chosen flagged %.3f rejected flagged %.3f",
+        return String.format(Locale.ROOT, "preference %s L=%d %s %s helpfulness=%s w=%.2f -> chose %s | val loss %.4f acc %.4f | dev pairwise %.4f | helpful vs %s | dev chosen flagged %.3f rejected flagged %.3f",
                 wb.encoder().name(), wb.maxLength(), fs, a.getOrDefault("grid", "lr:1e-2"), helpful, w, r.fitted().model(),
+                r.fitted().candidates().stream().mapToDouble(RewardHeadTrainer.Candidate::pairwiseLoss).min().orElse(Double.NaN),
                 r.fitted().validationAccuracy(), r.devAccuracy(), r.helpfulness(), r.devChosenFlagged(), r.devRejectedFlagged());
+    }
+
+    /**
+     * The shipped preference training pairs (HH pairs, then helpfulness pairs) with their embeddings, weights, prompt
+     * groups and which pairs are HH (the selection's primary pairs), for measurements that add feature blocks.
+     */
+    record ShippedPairs(List<PreferencePair> all, List<TextEmbedding> prompts, List<TextEmbedding> chosen, List<TextEmbedding> rejected,
+                        double[] weights, List<String> groups, boolean[] primary, Tasks.PreferenceRecipe recipe) {
+        static ShippedPairs of(Workbench wb, Tasks.PreferenceRecipe r, long seed) {
+            List<PreferencePair> hh = wb.preference("train");
+            List<PreferencePair> extra = PreferenceAugmentation.helpfulnessPairs(wb.refusal("train"), seed);
+            List<PreferencePair> all = new ArrayList<>(hh);
+            all.addAll(extra);
+            Workbench.PairEmbeddings hhE = wb.embedPairs(hh, "preference-train");
+            Workbench.PairEmbeddings exE = wb.embedPairs(extra, "preference-helpfulness-" + seed);
+            List<TextEmbedding> prompts = new ArrayList<>(hhE.prompts());
+            prompts.addAll(exE.prompts());
+            List<TextEmbedding> chosen = new ArrayList<>(hhE.chosen());
+            chosen.addAll(exE.chosen());
+            List<TextEmbedding> rejected = new ArrayList<>(hhE.rejected());
+            rejected.addAll(exE.rejected());
+            double[] w = new double[all.size()];
+            List<String> groups = new ArrayList<>();
+            boolean[] primary = new boolean[all.size()];
+            for (int i = 0; i < all.size(); i++) {
+                w[i] = i < hh.size() ? 1.0 : r.extraWeight();
+                primary[i] = i < hh.size();
+                groups.add(all.get(i).prompt().startsWith("Human: ") && i >= hh.size() ? all.get(i).prompt().substring(7) : all.get(i).prompt());
+            }
+            return new ShippedPairs(all, prompts, chosen, rejected, w, groups, primary, r);
+        }
+
+        RewardHeadTrainer.Fitted fit(float[][] xChosen, float[][] xRejected, List<HeadModel> grid, long seed, PrintStream log) {
+            return RewardHeadTrainer.fit(xChosen, xRejected, weights, groups, primary,
+                    new RewardHeadTrainer.Options(grid, 0.15, seed, 2, recipe.minPreferenceQuantile(), log));
+        }
     }
 
     /**
@@ -376,33 +493,14 @@ public final class Experiments {
     static String preferenceOpening(Workbench wb, Map<String, String> a, long seed, PrintStream log) {
         int n = Integer.parseInt(a.getOrDefault("opening", "16"));
         Tasks.PreferenceRecipe r = TrainDefaults.PREFERENCE;
-        List<PreferencePair> hh = wb.preference("train");
-        List<PreferencePair> extra = PreferenceAugmentation.helpfulnessPairs(wb.refusal("train"), seed);
-        List<PreferencePair> all = new ArrayList<>(hh);
-        all.addAll(extra);
-        Workbench.PairEmbeddings hhE = wb.embedPairs(hh, "preference-train");
-        Workbench.PairEmbeddings exE = wb.embedPairs(extra, "preference-helpfulness-" + seed);
-        List<TextEmbedding> prompts = new ArrayList<>(hhE.prompts());
-        prompts.addAll(exE.prompts());
-        List<TextEmbedding> chosen = new ArrayList<>(hhE.chosen());
-        chosen.addAll(exE.chosen());
-        List<TextEmbedding> rejected = new ArrayList<>(hhE.rejected());
-        rejected.addAll(exE.rejected());
+        ShippedPairs d = ShippedPairs.of(wb, r, seed);
+        List<PreferencePair> all = d.all();
         FeatureSpec ofs = features("cls,mean,max:l2");
         float[][] oc = ofs.textRows(openings(wb, all.stream().map(PreferencePair::chosen).toList(), "pref-opening-chosen", n));
         float[][] or = ofs.textRows(openings(wb, all.stream().map(PreferencePair::rejected).toList(), "pref-opening-rejected", n));
-        float[][] xc = concat(r.features().pairRows(prompts, chosen), oc);
-        float[][] xr = concat(r.features().pairRows(prompts, rejected), or);
-        double[] w = new double[all.size()];
-        List<String> groups = new ArrayList<>();
-        boolean[] primary = new boolean[all.size()];
-        for (int i = 0; i < all.size(); i++) {
-            w[i] = i < hh.size() ? 1.0 : r.extraWeight();
-            primary[i] = i < hh.size();
-            groups.add(all.get(i).prompt().startsWith("Human: ") && i >= hh.size() ? all.get(i).prompt().substring(7) : all.get(i).prompt());
-        }
-        RewardHeadTrainer.Fitted f = RewardHeadTrainer.fit(xc, xr, w, groups, primary,
-                new RewardHeadTrainer.Options(r.grid(), 0.15, seed, 2, r.minPreferenceQuantile(), log));
+        float[][] xc = concat(r.features().pairRows(d.prompts(), d.chosen()), oc);
+        float[][] xr = concat(r.features().pairRows(d.prompts(), d.rejected()), or);
+        RewardHeadTrainer.Fitted f = d.fit(xc, xr, r.grid(), seed, log);
         EmbeddingHead h = f.toHead("probe", wb.encoder(), wb.maxLength(), r.features(), Tasks.PREFERENCE_LABELS, Map.of());
         List<PreferencePair> dev = wb.preference("dev");
         Workbench.PairEmbeddings devE = wb.embedPairs(dev, "preference-dev");
@@ -418,6 +516,56 @@ public final class Experiments {
         }
         return String.format(Locale.ROOT, "preference-opening %d -> chose %s | val acc %.4f | dev pairwise %.4f", n, f.model(),
                 f.validationAccuracy(), Metrics.pairwiseAccuracy(sc, sr));
+    }
+
+    /**
+     * Measurement only: the prompt and the response encoded together, as one text ({@code "<prompt tail>\n\nAssistant:
+     * <response>"}, the prompt cut to its last {@code --prompt-chars} characters, the response to its first
+     * {@code --response-chars}), so the encoder's attention relates the two; its CLS + mean (L2) replace
+     * ({@code --joint-only}) or join the shipped features. Dev is scored with the raw reward on the same rows.
+     */
+    static String preferenceJoint(Workbench wb, Map<String, String> a, long seed, PrintStream log) {
+        int pc = Integer.parseInt(a.getOrDefault("prompt-chars", "600"));
+        int rc = Integer.parseInt(a.getOrDefault("response-chars", "500"));
+        boolean only = a.containsKey("joint-only");
+        Tasks.PreferenceRecipe r = TrainDefaults.PREFERENCE;
+        FeatureSpec base = r.features().withTaps(Taps.parseLayers(a.getOrDefault("taps", "")));
+        Workbench tw = wb.tapped(base.taps());
+        FeatureSpec jfs = features(a.getOrDefault("joint-features", "cls,mean:l2")).withTaps(base.taps());
+        ShippedPairs d = ShippedPairs.of(tw, r, seed);
+        List<PreferencePair> all = d.all();
+        String key = "joint-" + pc + "-" + rc;
+        float[][] jc = jfs.textRows(tw.embed(all.stream().map(q -> joint(q.prompt(), q.chosen(), pc, rc)).toList(), "pref-" + key + "-chosen-" + seed));
+        float[][] jr = jfs.textRows(tw.embed(all.stream().map(q -> joint(q.prompt(), q.rejected(), pc, rc)).toList(), "pref-" + key + "-rejected-" + seed));
+        float[][] xc = only ? jc : concat(base.pairRows(d.prompts(), d.chosen()), jc);
+        float[][] xr = only ? jr : concat(base.pairRows(d.prompts(), d.rejected()), jr);
+        RewardHeadTrainer.Fitted f = d.fit(xc, xr, a.containsKey("grid") ? grid(a.get("grid")) : r.grid(), seed, log);
+        EmbeddingHead h = f.toHead("probe", tw.encoder(), tw.maxLength(), base, Tasks.PREFERENCE_LABELS, Map.of());
+        List<PreferencePair> dev = tw.preference("dev");
+        Workbench.PairEmbeddings devE = tw.embedPairs(dev, "preference-dev");
+        float[][] djc = jfs.textRows(tw.embed(dev.stream().map(q -> joint(q.prompt(), q.chosen(), pc, rc)).toList(), "pref-" + key + "-dev-chosen"));
+        float[][] djr = jfs.textRows(tw.embed(dev.stream().map(q -> joint(q.prompt(), q.rejected(), pc, rc)).toList(), "pref-" + key + "-dev-rejected"));
+        float[][] dc = only ? djc : concat(base.pairRows(devE.prompts(), devE.chosen()), djc);
+        float[][] dr = only ? djr : concat(base.pairRows(devE.prompts(), devE.rejected()), djr);
+        double[] sc = new double[dev.size()];
+        double[] sr = new double[dev.size()];
+        for (int i = 0; i < dev.size(); i++) {
+            sc[i] = h.score(dc[i]);
+            sr[i] = h.score(dr[i]);
+        }
+        double loss = f.candidates().stream().mapToDouble(RewardHeadTrainer.Candidate::pairwiseLoss).min().orElse(Double.NaN);
+        return String.format(Locale.ROOT, "preference-joint prompt %d chars, response %d chars, %s%s taps %s -> chose %s | val loss %.4f acc %.4f | dev pairwise %.4f",
+                pc, rc, only ? "joint only" : "joint + shipped features", " " + jfs, Taps.describe(base.taps()), f.model(), loss,
+                f.validationAccuracy(), Metrics.pairwiseAccuracy(sc, sr));
+    }
+
+    /** The prompt's last {@code promptChars} characters and the response's first {@code responseChars}, as one dialogue. */
+    static String joint(String prompt, String response, int promptChars, int responseChars) {
+        String p = prompt.strip();
+        p = p.length() <= promptChars ? p : p.substring(p.length() - promptChars);
+        String q = response.strip();
+        q = q.length() <= responseChars ? q : q.substring(0, responseChars);
+        return p + "\n\nAssistant: " + q;
     }
 
     static List<TextEmbedding> openings(Workbench wb, List<String> texts, String what, int n) {

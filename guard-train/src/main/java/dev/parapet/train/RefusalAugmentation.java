@@ -88,4 +88,56 @@ public final class RefusalAugmentation {
         }
         return out;
     }
+
+    /** A refusal at most this long (characters) is a refusal statement rather than a refusal with an answer already after it. */
+    static final int LONG_REFUSAL_MAX_REFUSAL_CHARS = 400;
+    /** Answers are appended until the text is at least this long: past one 256-token window. */
+    static final int LONG_REFUSAL_MIN_CHARS = 1600;
+
+    /**
+     * Long partial refusals: a short refusal of {@code rows} followed by the text of compliant answers of {@code rows},
+     * labelled refusal. A refusal with pages of other text after it ("I can't help with that. Here is some general
+     * information instead: ...") is still a refusal, but a head whose windows read mostly the answer scores it as one.
+     *
+     * <p>Only rows that {@code usable} admits are used, refusals and answers alike (the caller passes the fit split's
+     * originals, so no validation text leaks into the fit split). Each refusal is used at most once, in a seeded order;
+     * answers (seeded draws, distinct within one row) are appended, separated by a blank line, until the text has
+     * {@link #LONG_REFUSAL_MIN_CHARS} characters. A row's source is its refusal's index.
+     *
+     * @param n at most this many rows
+     */
+    public static List<Row> longRefusals(List<LabelledText> rows, java.util.function.IntPredicate usable, int n, long seed) {
+        List<Integer> refusals = new ArrayList<>();
+        List<Integer> answers = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            if (!usable.test(i)) {
+                continue;
+            }
+            LabelledText r = rows.get(i);
+            if (r.label() == 1 && r.text().strip().length() <= LONG_REFUSAL_MAX_REFUSAL_CHARS) {
+                refusals.add(i);
+            } else if (r.label() == 0 && !r.text().isBlank()) {
+                answers.add(i);
+            }
+        }
+        List<Row> out = new ArrayList<>();
+        if (answers.isEmpty()) {
+            return out;
+        }
+        SplittableRandom rnd = new SplittableRandom(seed ^ 0x4c6f6e67L);
+        java.util.Collections.shuffle(refusals, new java.util.Random(rnd.nextLong()));
+        for (int k = 0; k < Math.min(n, refusals.size()); k++) {
+            int i = refusals.get(k);
+            StringBuilder t = new StringBuilder(rows.get(i).text().strip());
+            java.util.Set<Integer> used = new java.util.HashSet<>();
+            while (t.length() < LONG_REFUSAL_MIN_CHARS && used.size() < answers.size()) {
+                int j = answers.get(rnd.nextInt(answers.size()));
+                if (used.add(j)) {
+                    t.append("\n\n").append(rows.get(j).text().strip());
+                }
+            }
+            out.add(new Row(new LabelledText(rows.get(i).prompt(), t.toString(), 1), i));
+        }
+        return out;
+    }
 }

@@ -40,41 +40,50 @@ public final class Tasks {
      */
     public record BinaryRecipe(FeatureSpec features, List<HeadModel> grid, boolean windowRows, double precisionTarget, boolean augment,
                                boolean borrow, boolean firstWindow, boolean sourceBalanced, boolean macroF1Threshold,
-                               ToxicityAugmentation.Style detox, int toxicCompliance) {
+                               ToxicityAugmentation.Style detox, int toxicCompliance, int longRefusals) {
         public BinaryRecipe {
             grid = List.copyOf(grid);
         }
 
         public BinaryRecipe(FeatureSpec features, List<HeadModel> grid, boolean windowRows, double precisionTarget, boolean augment,
                             boolean borrow, boolean firstWindow) {
-            this(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, false, false, null, 0);
+            this(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, false, false, null, 0, 0);
         }
 
         /** The same recipe on other features. */
         public BinaryRecipe withFeatures(FeatureSpec f) {
-            return new BinaryRecipe(f, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance);
+            return new BinaryRecipe(f, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals);
         }
 
         /** The same recipe with ParaDetox pairs in the fit split, their neutral side written in {@code style}. */
         public BinaryRecipe withDetoxPairs(ToxicityAugmentation.Style style) {
             return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    style, toxicCompliance);
+                    style, toxicCompliance, longRefusals);
         }
 
         /** The same recipe with {@code n} toxic texts of toxicity/train.jsonl as compliance rows in the fit split (refusal). */
         public BinaryRecipe withToxicCompliance(int n) {
             return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, n);
+                    detox, n, longRefusals);
         }
 
         /** The same recipe with class weights balanced within each data source. */
         public BinaryRecipe sourceBalancing() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, true, macroF1Threshold, detox, toxicCompliance);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, true, macroF1Threshold, detox, toxicCompliance, longRefusals);
+        }
+
+        /**
+         * The same recipe with up to {@code n} long partial refusals in the fit split (refusal,
+         * {@link RefusalAugmentation#longRefusals}): a refusal followed by pages of other text is still a refusal.
+         */
+        public BinaryRecipe withLongRefusals(int n) {
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
+                    detox, toxicCompliance, n);
         }
 
         /** The same recipe with the threshold of highest validation macro-F1. */
         public BinaryRecipe macroF1Thresholding() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, true, detox, toxicCompliance);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, true, detox, toxicCompliance, longRefusals);
         }
 
         public BinaryRecipe(FeatureSpec features, List<HeadModel> grid) {
@@ -83,12 +92,12 @@ public final class Tasks {
 
         /** The same recipe with training-data augmentation (refusal: {@link RefusalAugmentation}). */
         public BinaryRecipe augmented() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, true, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, true, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals);
         }
 
         /** The same recipe with weakly labelled rows borrowed from other shared data (refusal: preference assistant turns). */
         public BinaryRecipe borrowing() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, true, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, true, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals);
         }
     }
 
@@ -229,6 +238,27 @@ public final class Tasks {
                     emb.add(sampleE.get(k));
                 }
                 log.printf(Locale.ROOT, "refusal: %d toxic texts join the fit split as compliance%n", Math.min(r.toxicCompliance(), toxic.size()));
+            }
+            if (r.longRefusals() > 0) {
+                // refusals with pages after them, made of fit-split originals only: the split is drawn from originals,
+                // so the same split holds after these derived rows are added
+                int[] src = source.stream().mapToInt(Integer::intValue).toArray();
+                int[][] split = Splits.derived(Workbench.labels(all), src, BinaryHeadTrainer.Options.defaults(r.grid()).validationFraction(), seed);
+                java.util.BitSet fit = new java.util.BitSet();
+                for (int i : split[0]) {
+                    if (src[i] == i) {
+                        fit.set(i);
+                    }
+                }
+                List<RefusalAugmentation.Row> longRows = RefusalAugmentation.longRefusals(all, fit::get, r.longRefusals(), seed);
+                List<LabelledText> longTexts = longRows.stream().map(RefusalAugmentation.Row::row).toList();
+                List<TextEmbedding> longE = wb.embedTexts(longTexts, "refusal-long-" + seed + "-" + longRows.size());
+                for (int k = 0; k < longRows.size(); k++) {
+                    source.add(longRows.get(k).source());
+                    all.add(longTexts.get(k));
+                    emb.add(longE.get(k));
+                }
+                log.printf(Locale.ROOT, "refusal: %d long partial refusals join the fit split%n", longRows.size());
             }
             return binary(wb, "refusal", REFUSAL_LABELS, all, source.stream().mapToInt(Integer::intValue).toArray(), emb, dev,
                     wb.embedTexts(dev, "refusal-dev"), r, seed, log);

@@ -9,6 +9,7 @@ import dev.parapet.train.Embedder;
 import dev.parapet.train.EncoderSpec;
 import dev.parapet.train.Evaluation;
 import dev.parapet.train.FeatureSpec;
+import dev.parapet.train.Lexicons;
 import dev.parapet.train.FusedExport;
 import dev.parapet.train.HeadModel;
 import dev.parapet.train.LabelledText;
@@ -124,6 +125,11 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
                     + "the shipped heads' choice is in docs/models.md).")
     String layers;
 
+    @Option(names = "--lexicon", paramLabel = "WORDS", defaultValue = "0",
+            description = "Toxicity or refusal: the head also reads which of the WORDS word pieces most frequent in the training texts "
+                    + "each window holds (0: none; see docs/models.md) (default: ${DEFAULT-VALUE}).")
+    int lexicon;
+
     @Option(names = "--seed", defaultValue = "13", description = "Random seed of split and fit (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -177,6 +183,9 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
         if (opening != 0 && (opening < 3 || opening > maxLength)) {
             throw new CliException("--opening must be 0 (none) or in [3, --max-length " + maxLength + "], got " + opening);
         }
+        if (lexicon < 0) {
+            throw new CliException("--lexicon must be 0 (none) or a positive number of word pieces, got " + lexicon);
+        }
         if (insults != null && t != Task.REFUSAL) {
             throw new CliException("--insults is for --task refusal");
         }
@@ -185,6 +194,9 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
         }
         if (opening != 0 && t == Task.PREFERENCE) {
             throw new CliException("--opening is for toxicity and refusal heads; a preference head reads two whole texts");
+        }
+        if (lexicon != 0 && t == Task.PREFERENCE) {
+            throw new CliException("--lexicon is for toxicity and refusal heads; a preference head reads two whole texts");
         }
         EncoderSpec spec;
         try {
@@ -321,6 +333,18 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
         List<TextEmbedding> devE = embed(embedder, cache, devRows.stream().map(LabelledText::text).toList(), t.id() + "-dev", opening);
         FeatureSpec features = (opening > 0 ? recipe.features().withOpening(opening, recipe.features().poolings().toArray(new Pooling[0]))
                 : recipe.features()).withTaps(taps);
+        if (lexicon > 0) {
+            // each window's token ids (tokenizer only), the vocabulary from the training texts
+            List<List<int[]>> trainPieces = embedder.windowPieces(rows.stream().map(LabelledText::text).toList());
+            List<List<int[]>> devPieces = embedder.windowPieces(devRows.stream().map(LabelledText::text).toList());
+            features = features.withLexicon(Lexicons.mostFrequent(trainPieces, lexicon));
+            for (int i = 0; i < trainE.size(); i++) {
+                trainE.set(i, trainE.get(i).withPieces(trainPieces.get(i)));
+            }
+            for (int i = 0; i < devE.size(); i++) {
+                devE.set(i, devE.get(i).withPieces(devPieces.get(i)));
+            }
+        }
         float[][] x = features.textRows(trainE);
         int[] y = rows.stream().mapToInt(LabelledText::label).toArray();
         BinaryHeadTrainer.Options o = BinaryHeadTrainer.Options.defaults(grid(recipe.grid())).withSeed(seed)

@@ -97,56 +97,77 @@ class TrainCommandTest {
         assertThat(tmp.resolve("heads/preference.json")).exists();
     }
 
-    @Test
-    void should_train_a_head_that_also_reads_the_opening_and_export_it_fused() throws IOException {
+    /**
+     * Trains a toxicity head on small files with {@code options} beside the common ones, exports it fused, checks that
+     * the fused model evaluates well through {@code parapet eval}; returns the head's JSON and the fused config.json.
+     */
+    private JsonObject[] trainFusedToxicity(String name, String... options) throws IOException {
         Path train = toxicity("train.jsonl", 60, 3);
         Path dev = toxicity("dev.jsonl", 20, 4);
-        Path heads = tmp.resolve("heads");
-        Path fused = tmp.resolve("fused-opening");
+        Path heads = tmp.resolve("heads-" + name);
+        Path fused = tmp.resolve("fused-" + name);
+        List<String> args = new ArrayList<>(List.of("train", "--task", "toxicity", "--data", train.toString(), "--dev", dev.toString(),
+                "--out", heads.toString(), "--fused", fused.toString(), "--encoder", "minilm", "--max-length", "64", "--head", "linear",
+                "--cache", tmp.resolve("cache").toString()));
+        args.addAll(List.of(options));
 
-        Cli.Run r = Cli.run("train", "--task", "toxicity", "--data", train.toString(), "--dev", dev.toString(), "--out", heads.toString(),
-                "--fused", fused.toString(), "--encoder", "minilm", "--max-length", "64", "--head", "linear", "--opening", "6",
-                "--cache", tmp.resolve("cache").toString());
+        Cli.Run r = Cli.run(args.toArray(new String[0]));
 
         assertThat(r.code()).as(r.err()).isZero();
         JsonObject head = JsonParser.parseString(Files.readString(heads.resolve("toxicity.json"))).getAsJsonObject();
-        assertThat(head.getAsJsonObject("opening").get("tokens").getAsInt()).isEqualTo(6);
-        assertThat(head.getAsJsonArray("layers").get(0).getAsJsonObject().get("in").getAsInt()).as("CLS, mean, max of the windows and of the opening").isEqualTo(384 * 6);
         JsonObject config = JsonParser.parseString(Files.readString(fused.resolve("config.json"))).getAsJsonObject();
-        assertThat(config.get("opening_tokens").getAsInt()).isEqualTo(6);
-
         Cli.Run ev = Cli.run("eval", "--task", "toxicity", "--data", dev.toString(), "--model", fused.toString(), "--json");
         assertThat(ev.code()).as(ev.err()).isZero();
         assertThat(JsonParser.parseString(ev.out().strip()).getAsJsonObject().get("roc_auc").getAsDouble()).isGreaterThan(0.9);
+        return new JsonObject[] {head, config};
+    }
+
+    private static int firstLayerInputs(JsonObject head) {
+        return head.getAsJsonArray("layers").get(0).getAsJsonObject().get("in").getAsInt();
+    }
+
+    @Test
+    void should_train_a_head_that_also_reads_the_opening_and_export_it_fused() throws IOException {
+        JsonObject[] hc = trainFusedToxicity("opening", "--opening", "6");
+
+        assertThat(hc[0].getAsJsonObject("opening").get("tokens").getAsInt()).isEqualTo(6);
+        assertThat(firstLayerInputs(hc[0])).as("CLS, mean, max of the windows and of the opening").isEqualTo(384 * 6);
+        assertThat(hc[1].get("opening_tokens").getAsInt()).isEqualTo(6);
     }
 
     @Test
     void should_train_a_head_on_an_intermediate_layer_too_and_export_it_fused() throws IOException {
+        JsonObject[] hc = trainFusedToxicity("layers", "--opening", "6", "--layers", "2");
+
+        assertThat(hc[0].getAsJsonArray("taps").get(0).getAsString()).isEqualTo("/encoder/layer.2/output/LayerNorm/Add_1_output_0");
+        assertThat(firstLayerInputs(hc[0]))
+                .as("CLS, mean, max of the windows and of the opening, each of the last layer and of layer 2").isEqualTo(384 * 6 * 2);
+        assertThat(hc[1].getAsJsonArray("taps")).hasSize(1);
+
         Path train = toxicity("train.jsonl", 60, 3);
         Path dev = toxicity("dev.jsonl", 20, 4);
         Path heads = tmp.resolve("heads-layers");
-        Path fused = tmp.resolve("fused-layers");
-
-        Cli.Run r = Cli.run("train", "--task", "toxicity", "--data", train.toString(), "--dev", dev.toString(), "--out", heads.toString(),
-                "--fused", fused.toString(), "--encoder", "minilm", "--max-length", "64", "--head", "linear", "--opening", "6",
-                "--layers", "2", "--cache", tmp.resolve("cache").toString());
-
-        assertThat(r.code()).as(r.err()).isZero();
-        JsonObject head = JsonParser.parseString(Files.readString(heads.resolve("toxicity.json"))).getAsJsonObject();
-        assertThat(head.getAsJsonArray("taps").get(0).getAsString()).isEqualTo("/encoder/layer.2/output/LayerNorm/Add_1_output_0");
-        assertThat(head.getAsJsonArray("layers").get(0).getAsJsonObject().get("in").getAsInt())
-                .as("CLS, mean, max of the windows and of the opening, each of the last layer and of layer 2").isEqualTo(384 * 6 * 2);
-        JsonObject config = JsonParser.parseString(Files.readString(fused.resolve("config.json"))).getAsJsonObject();
-        assertThat(config.getAsJsonArray("taps")).hasSize(1);
-
-        Cli.Run ev = Cli.run("eval", "--task", "toxicity", "--data", dev.toString(), "--model", fused.toString(), "--json");
-        assertThat(ev.code()).as(ev.err()).isZero();
-        assertThat(JsonParser.parseString(ev.out().strip()).getAsJsonObject().get("roc_auc").getAsDouble()).isGreaterThan(0.9);
-
         Cli.Run bad = Cli.run("train", "--task", "toxicity", "--data", train.toString(), "--dev", dev.toString(), "--out", heads.toString(),
                 "--layers", "seven");
         assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(bad.err().strip()).isEqualTo("parapet train: --layers must be 'none' or 0-based layer numbers separated by commas, got 'seven'");
+    }
+
+    @Test
+    void should_train_a_head_with_a_lexicon_and_export_it_fused() throws IOException {
+        JsonObject[] hc = trainFusedToxicity("lexicon", "--lexicon", "40");
+
+        assertThat(hc[0].getAsJsonArray("lexicon")).hasSize(40);
+        assertThat(firstLayerInputs(hc[0])).as("CLS, mean, max of the windows, then the lexicon").isEqualTo(384 * 3 + 40);
+        assertThat(hc[1].getAsJsonArray("lexicon")).hasSize(40);
+
+        Path train = toxicity("train.jsonl", 60, 3);
+        Path dev = toxicity("dev.jsonl", 20, 4);
+        Path heads = tmp.resolve("heads-lexicon");
+        Cli.Run bad = Cli.run("train", "--task", "toxicity", "--data", train.toString(), "--dev", dev.toString(), "--out", heads.toString(),
+                "--lexicon", "-3");
+        assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bad.err().strip()).isEqualTo("parapet train: --lexicon must be 0 (none) or a positive number of word pieces, got -3");
     }
 
     @Test

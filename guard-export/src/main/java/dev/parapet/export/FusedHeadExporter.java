@@ -73,6 +73,11 @@ import java.util.Set;
  * last real token (so {@code [CLS] first N-2 tokens [SEP]}; a row of at most {@code N} tokens is
  * unchanged), and the opening's parts follow the whole input's parts in the feature vector.
  *
+ * <p>A head may also read a <em>lexicon</em> ({@link Builder#lexicon}), a bag of word pieces: for
+ * {@code K} token ids, {@code v_j = 1} when the row's {@code input_ids} hold {@code ids[j]} anywhere,
+ * else 0, scaled to {@code v / sqrt(max(1, sum v))}. These {@code K} values come last in the feature
+ * vector, after every pooled part (the opening's included).
+ *
  * <p>The graph sees one token sequence per row. A runtime that splits long texts into windows and
  * averages them (as a windowed encoder does) gives different numbers for texts longer than one
  * window: the fused model then sees whatever sequence the caller's tokenizer produces.
@@ -148,7 +153,7 @@ public final class FusedHeadExporter {
         return labels;
     }
 
-    /** Width of the concatenated pooled vector the first layer reads (the opening's parts included). */
+    /** Width of the feature vector the first layer reads (the opening's parts and the lexicon included). */
     public int featureSize() {
         return featureSize;
     }
@@ -184,6 +189,7 @@ public final class FusedHeadExporter {
         private int openingTokens;
         private List<TokenPooling> openingPoolings = List.of();
         private List<String> taps = List.of();
+        private long[] lexicon = new long[0];
 
         private Builder() {
         }
@@ -282,7 +288,6 @@ public final class FusedHeadExporter {
             return this;
         }
 
-        /** Entries written under {@code "parapet"} in config.json. */
         /**
          * Also pool these intermediate encoder tensors ({@code [batch, seq, hidden]}, e.g. a BERT
          * layer's output), as the runtime's {@code EmbeddingHead.taps()} reads them: each pooled block
@@ -294,6 +299,26 @@ public final class FusedHeadExporter {
             return this;
         }
 
+        /**
+         * Appends a bag of word pieces to the feature vector: {@code v_j = 1} when {@code ids[j]}
+         * occurs anywhere in the row's {@code input_ids}, else 0, then {@code v / sqrt(max(1, sum v))}
+         * (unit length, all zeros when none occurs). Its {@code ids.length} values come after every
+         * other part (the whole input's and its taps', then the opening's), so layer 0 reads that many
+         * more inputs. Every position of {@code input_ids} is scanned, the attention mask is not read:
+         * the caller leaves the tokenizer's special tokens and its padding id out of {@code ids}.
+         * Default: none; {@code null} or an empty array restores that.
+         *
+         * <p>{@link #build()} requires distinct ids {@code >= 0} and an encoder input named
+         * {@code input_ids}.
+         *
+         * @param ids the word-piece token ids, in feature order; copied
+         */
+        public Builder lexicon(long[] ids) {
+            this.lexicon = ids == null ? new long[0] : ids.clone();
+            return this;
+        }
+
+        /** Entries written under {@code "parapet"} in config.json. */
         public Builder metadata(Map<String, String> metadata) {
             this.metadata = metadata;
             return this;
@@ -353,6 +378,7 @@ public final class FusedHeadExporter {
             } else if (opening && new HashSet<>(openingPoolings).size() != openingPoolings.size()) {
                 problems.add("opening poolings must not repeat a pooling, got " + openingPoolings);
             }
+            checkLexicon(problems);
             // entry scan, not containsKey(null): immutable maps throw on null look-ups
             if (metadata == null || metadata.entrySet().stream().anyMatch(e -> e.getKey() == null || e.getValue() == null)) {
                 problems.add("metadata must be a map without null keys or values");
@@ -375,13 +401,18 @@ public final class FusedHeadExporter {
                 if (opening) {
                     checkOpening(model.getGraph(), opset, problems);
                 }
+                if (lexicon.length > 0 && model.getGraph().getInputList().stream().noneMatch(v -> v.getName().equals(INPUT_IDS))) {
+                    problems.add("lexicon needs an input named \"" + INPUT_IDS + "\" in " + encoderName);
+                }
             }
             boolean openingValid = !opening || (openingPoolings != null && !openingPoolings.isEmpty());
-            if (hidden > 0 && poolings != null && openingValid && !layers.isEmpty() && layers.get(0).in() != hidden * partCount()) {
+            if (hidden > 0 && poolings != null && openingValid && !layers.isEmpty()
+                    && layers.get(0).in() != (long) hidden * partCount() + lexicon.length) {
                 String parts = opening ? poolings.size() + " pooling(s) and " + openingPoolings.size() + " opening pooling(s)"
                         : poolings.size() + " pooling(s)";
+                String lex = lexicon.length > 0 ? " plus a lexicon of " + lexicon.length + " id(s)" : "";
                 problems.add("layer 0 takes " + layers.get(0).in() + " inputs but " + parts + " of the " + hidden
-                        + "-wide encoder output give " + (hidden * partCount()));
+                        + "-wide encoder output" + lex + " give " + ((long) hidden * partCount() + lexicon.length));
             }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException("Invalid FusedHeadExporter settings:\n - " + String.join("\n - ", problems));
@@ -409,7 +440,7 @@ public final class FusedHeadExporter {
             cfg.add("id2label", id2label);
             cfg.add("label2id", label2id);
             cfg.addProperty("num_labels", 2);
-            cfg.addProperty("hidden_size", features / partCount());
+            cfg.addProperty("hidden_size", (features - lexicon.length) / partCount());
             cfg.addProperty("max_position_embeddings", maxLength);
             cfg.addProperty("max_length", maxLength);
             JsonArray pool = new JsonArray();
@@ -427,6 +458,13 @@ public final class FusedHeadExporter {
                 taps.forEach(t::add);
                 cfg.add("taps", t);
             }
+            if (lexicon.length > 0) {
+                JsonArray ids = new JsonArray();
+                for (long id : lexicon) {
+                    ids.add(id);
+                }
+                cfg.add("lexicon", ids);
+            }
             JsonObject parapet = new JsonObject();
             metadata.forEach(parapet::addProperty);
             cfg.add("parapet", parapet);
@@ -441,6 +479,26 @@ public final class FusedHeadExporter {
         /** Pooled parts layer 0 reads: the whole input's, then the opening's, each for the output and every tap. */
         private int partCount() {
             return (poolings.size() + (hasOpening() ? openingPoolings.size() : 0)) * (1 + (taps == null ? 0 : taps.size()));
+        }
+
+        /** Lexicon ids must be distinct and non-negative (token ids). */
+        private void checkLexicon(List<String> problems) {
+            Set<Long> seen = new HashSet<>();
+            List<Long> negative = new ArrayList<>();
+            List<Long> repeated = new ArrayList<>();
+            for (long id : lexicon) {
+                if (id < 0) {
+                    negative.add(id);
+                } else if (!seen.add(id) && !repeated.contains(id)) {
+                    repeated.add(id);
+                }
+            }
+            if (!negative.isEmpty()) {
+                problems.add("lexicon ids must be token ids >= 0, got " + negative);
+            }
+            if (!repeated.isEmpty()) {
+                problems.add("lexicon ids must be distinct, got " + repeated + " more than once");
+            }
         }
 
         /** What the second encoder pass needs: the inputs it replaces, nodes it can copy, a computed output. */
@@ -561,6 +619,9 @@ public final class FusedHeadExporter {
                     }
                 }
             }
+            if (settings.lexicon.length > 0) {
+                parts.add(lexicon());
+            }
             String x = parts.get(0);
             if (parts.size() > 1) {
                 x = p("features");
@@ -583,6 +644,9 @@ public final class FusedHeadExporter {
             props.put("parapet.normalize", Boolean.toString(settings.normalize));
             if (!settings.taps.isEmpty()) {
                 props.put("parapet.taps", new Gson().toJson(settings.taps));
+            }
+            if (settings.lexicon.length > 0) {
+                props.put("parapet.lexicon", new Gson().toJson(settings.lexicon));
             }
             if (settings.hasOpening()) {
                 props.put("parapet.opening_tokens", Integer.toString(settings.openingTokens));
@@ -786,6 +850,29 @@ public final class FusedHeadExporter {
                 }
             }
             return OnnxExport.INT64;
+        }
+
+        /**
+         * The bag of word pieces {@code [batch, K]}: {@code Equal([batch, seq, 1] ids, [K] lexicon)},
+         * any over the sequence (ReduceMax of the 0/1 floats), divided by {@code sqrt(max(1, count))}.
+         */
+        private String lexicon() {
+            String ids = INPUT_IDS;
+            if (elementType(model.getGraph(), INPUT_IDS) != OnnxExport.INT64) {
+                node("Cast", "Lexicon_ids_to_int64", List.of(INPUT_IDS), p("lexicon_input_ids"), intAttr("to", OnnxExport.INT64));
+                ids = p("lexicon_input_ids");
+            }
+            unsqueeze(ids, p("lexicon_input_ids_expanded"), 2);
+            String words = constant(longTensor(p("lexicon_ids"), new long[] {settings.lexicon.length}, settings.lexicon));
+            node("Equal", "Lexicon_equal", List.of(p("lexicon_input_ids_expanded"), words), p("lexicon_matches"));
+            node("Cast", "Lexicon_cast", List.of(p("lexicon_matches")), p("lexicon_matches_float"), intAttr("to", FLOAT));
+            reduce("ReduceMax", p("lexicon_matches_float"), p("lexicon_present"), 1, false);
+            reduce("ReduceSum", p("lexicon_present"), p("lexicon_count"), 1, true);
+            String one = constant(floatTensor(p("one"), new long[0], new float[] {1f}));
+            node("Max", "Lexicon_clamp", List.of(p("lexicon_count"), one), p("lexicon_count_clamped"));
+            node("Sqrt", "Lexicon_sqrt", List.of(p("lexicon_count_clamped")), p("lexicon_norm"));
+            node("Div", "Lexicon_scale", List.of(p("lexicon_present"), p("lexicon_norm")), p("lexicon"));
+            return p("lexicon");
         }
 
         private String l2Normalize(String x, String part) {

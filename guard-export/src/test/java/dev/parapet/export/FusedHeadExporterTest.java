@@ -44,7 +44,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * poolings, normalisation, layers and calibration must match within 1e-4. The opening tests use a
  * second synthetic encoder whose token vectors also depend on the token types and on the sum of the
  * kept tokens, so the copied encoder must see the opening's own ids, mask and types; their reference
- * runs that encoder on its own, on the whole text and on the opening built by hand.
+ * runs that encoder on its own, on the whole text and on the opening built by hand. The lexicon tests
+ * append a bag of word pieces computed in Java from the ids; one of them runs the real quantised
+ * MiniLM encoder.
  */
 class FusedHeadExporterTest {
     private static final int VOCAB = 32;
@@ -79,6 +81,20 @@ class FusedHeadExporterTest {
     private final float[][] projection = random(7, HIDDEN, HIDDEN);
     private final FusedHeadExporter.DenseLayer openingLayer0 =
             dense(8, (POOLINGS.size() + OPENING_POOLINGS.size()) * HIDDEN, 5, FusedHeadExporter.Activation.RELU);
+
+    /** Word pieces of the synthetic vocabulary; none is 0 (padding). */
+    private static final long[] LEXICON = {5, 9, 30, 17};
+    /** Rows with two lexicon ids, none, one of them twice, all four; padded with 0 to one width. */
+    private static final long[][] LEXICON_ROWS = {
+        {1, 5, 9, 2},
+        {1, 7, 3, 4, 2},
+        {1, 30, 6, 30, 2},
+        {1, 17, 5, 9, 30, 2},
+    };
+    private final FusedHeadExporter.DenseLayer lexiconLayer0 =
+            dense(9, 3 * HIDDEN + LEXICON.length, 5, FusedHeadExporter.Activation.RELU);
+    /** Ids of the opening texts (in {@link #TEXTS}): 9 and 13 in the middle of long texts, 26 past the opening. */
+    private static final long[] OPENING_LEXICON = {9, 26, 13};
 
     @ParameterizedTest(name = "opset {0}")
     @ValueSource(ints = {11, 13, 18})
@@ -133,12 +149,12 @@ class FusedHeadExporterTest {
     @ParameterizedTest(name = "opset {0}")
     @ValueSource(ints = {11, 13, 18})
     void should_pool_the_opening_encoded_on_its_own(int opset) throws Exception {
-        checkOpening(opset, true);
+        checkOpening(opset, true, new long[0]);
     }
 
     @Test
     void should_pool_the_opening_of_an_encoder_without_token_types() throws Exception {
-        checkOpening(11, false);
+        checkOpening(11, false, new long[0]);
     }
 
     @Test
@@ -215,6 +231,128 @@ class FusedHeadExporterTest {
                 .isEqualTo(3 * HIDDEN);
     }
 
+    @ParameterizedTest(name = "opset {0}")
+    @ValueSource(ints = {11, 13, 18})
+    void should_append_the_bag_of_word_pieces_after_the_pooled_parts(int opset) throws Exception {
+        Path dir = bareBuilder(opset, true).lexicon(LEXICON).layer(lexiconLayer0).layer(layer1).layer(layer2).build()
+                .export(tmp.resolve("lexicon-" + opset));
+        int width = Arrays.stream(LEXICON_ROWS).mapToInt(r -> r.length).max().orElseThrow();
+        long[][] padded = new long[LEXICON_ROWS.length][width];
+        long[][] mask = new long[LEXICON_ROWS.length][width];
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession s = env.createSession(dir.resolve("model.onnx").toString(), new OrtSession.SessionOptions())) {
+            for (int r = 0; r < LEXICON_ROWS.length; r++) {
+                long[] ids = LEXICON_ROWS[r];
+                System.arraycopy(ids, 0, padded[r], 0, ids.length);
+                Arrays.fill(mask[r], 0, ids.length, 1);
+                long[] ones = new long[ids.length];
+                Arrays.fill(ones, 1);
+                double expected = probability(concat(features(ids, ones, true), bag(ids, LEXICON)),
+                        List.of(lexiconLayer0, layer1, layer2));
+                float[][] alone = (float[][]) TestSupport.run(env, s, new long[][] {ids}, new long[][] {ones});
+                assertThat(softmax1(alone[0])).as("row %d", r).isCloseTo(expected, within(1e-4));
+            }
+            float[][] batch = (float[][]) TestSupport.run(env, s, padded, mask);
+            for (int r = 0; r < LEXICON_ROWS.length; r++) {
+                double expected = probability(concat(features(padded[r], mask[r], true), bag(padded[r], LEXICON)),
+                        List.of(lexiconLayer0, layer1, layer2));
+                assertThat(softmax1(batch[r])).as("padded row %d", r).isCloseTo(expected, within(1e-4));
+            }
+        }
+        // the block moves the result, so a graph that dropped or misplaced it would fail above
+        long[] row = LEXICON_ROWS[3];
+        long[] ones = new long[row.length];
+        Arrays.fill(ones, 1);
+        double with = probability(concat(features(row, ones, true), bag(row, LEXICON)), List.of(lexiconLayer0, layer1, layer2));
+        double without = probability(concat(features(row, ones, true), new double[LEXICON.length]), List.of(lexiconLayer0, layer1, layer2));
+        assertThat(Math.abs(with - without)).isGreaterThan(1e-2);
+    }
+
+    @Test
+    void should_append_the_bag_of_word_pieces_after_the_openings_parts() throws Exception {
+        checkOpening(11, true, OPENING_LEXICON);
+    }
+
+    @Test
+    void should_compute_the_bag_of_word_pieces_beside_the_real_quantized_encoder() throws Exception {
+        int hidden = 384;
+        long[] lexicon = {2023, 7570, 1012};
+        FusedHeadExporter.DenseLayer first = dense(10, hidden + lexicon.length, 4, FusedHeadExporter.Activation.TANH);
+        FusedHeadExporter.DenseLayer last = dense(11, 4, 1, FusedHeadExporter.Activation.NONE);
+        Path dir = FusedHeadExporter.builder()
+                .encoder(new ByteArrayInputStream(TestSupport.encoderBytes()))
+                .tokenizer(new ByteArrayInputStream(TestSupport.tokenizerBytes()))
+                .poolings(List.of(TokenPooling.MEAN)).normalize(true).lexicon(lexicon)
+                .layer(first).layer(last)
+                .calibration(1.7, -0.4).labels(List.of("ok", "bad")).build().export(tmp.resolve("minilm-lexicon"));
+        long[][] ids = {
+            {101, 2023, 2003, 1037, 3231, 1012, 102},
+            {101, 2054, 2003, 2115, 2171, 102, 0},
+            {101, 7570, 2023, 7570, 102, 0, 0},
+        };
+        long[][] mask = {{1, 1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1, 0}, {1, 1, 1, 1, 1, 0, 0}};
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession fused = env.createSession(dir.resolve("model.onnx").toString(), new OrtSession.SessionOptions());
+             OrtSession plain = env.createSession(TestSupport.encoderBytes(), new OrtSession.SessionOptions())) {
+            float[][] logits = (float[][]) TestSupport.run(env, fused, ids, mask);
+            float[][][] tokens = (float[][][]) TestSupport.run(env, plain, ids, mask);
+            for (int r = 0; r < ids.length; r++) {
+                float[] pooled = TestSupport.pool(tokens[r], mask[r], Pooling.MEAN, true);
+                double[] features = new double[hidden];
+                for (int j = 0; j < hidden; j++) {
+                    features[j] = pooled[j];
+                }
+                assertThat(softmax1(logits[r])).as("row %d", r)
+                        .isCloseTo(probability(concat(features, bag(ids[r], lexicon)), List.of(first, last)), within(1e-4));
+            }
+        }
+    }
+
+    @Test
+    void should_reject_invalid_lexicons() {
+        assertThatThrownBy(() -> bareBuilder(11, true).lexicon(new long[] {5, 9, 5, 9, 5}).layer(dense(9, 3 * HIDDEN + 5, 5,
+                FusedHeadExporter.Activation.RELU)).layer(layer1).layer(layer2).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lexicon ids must be distinct, got [5, 9] more than once");
+        assertThatThrownBy(() -> bareBuilder(11, true).lexicon(new long[] {5, -3, 9, 30}).layer(lexiconLayer0)
+                .layer(layer1).layer(layer2).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lexicon ids must be token ids >= 0, got [-3]");
+        assertThatThrownBy(() -> builder(11, true).lexicon(LEXICON).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(
+                        "layer 0 takes 24 inputs but 3 pooling(s) of the 8-wide encoder output plus a lexicon of 4 id(s) give 28");
+        assertThatThrownBy(() -> contextBuilder(contextEncoder(11, true), true).lexicon(OPENING_LEXICON).layer(openingLayer0)
+                .layer(layer1).layer(layer2).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("layer 0 takes 48 inputs but 3 pooling(s) and"
+                        + " 3 opening pooling(s) of the 8-wide encoder output plus a lexicon of 3 id(s) give 51");
+        // a 28-input layer 0 is right with the lexicon, and null or empty ids mean none again
+        assertThat(bareBuilder(11, true).lexicon(LEXICON).layer(lexiconLayer0).layer(layer1).layer(layer2).build()
+                .featureSize()).isEqualTo(3 * HIDDEN + LEXICON.length);
+        assertThat(builder(11, true).lexicon(LEXICON).lexicon(null).build().featureSize()).isEqualTo(3 * HIDDEN);
+        assertThat(builder(11, true).lexicon(LEXICON).lexicon(new long[0]).build().featureSize()).isEqualTo(3 * HIDDEN);
+    }
+
+    @Test
+    void should_describe_the_lexicon_in_config_and_model_metadata() throws Exception {
+        long[] ids = LEXICON.clone();
+        FusedHeadExporter.Builder b = bareBuilder(11, true).lexicon(ids).layer(lexiconLayer0).layer(layer1).layer(layer2);
+        ids[0] = 31; // the builder keeps its own copy
+        Path dir = b.build().export(tmp.resolve("lexicon-config"));
+        JsonObject config = JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject();
+        assertThat(config.getAsJsonArray("lexicon").toString()).isEqualTo("[5,9,30,17]");
+        assertThat(config.get("hidden_size").getAsInt()).isEqualTo(HIDDEN);
+        Map<String, String> props;
+        try (InputStream in = Files.newInputStream(dir.resolve("model.onnx"))) {
+            props = ModelProto.parseFrom(in).getMetadataPropsList().stream()
+                    .collect(Collectors.toMap(StringStringEntryProto::getKey, StringStringEntryProto::getValue));
+        }
+        assertThat(props).containsEntry("parapet.lexicon", "[5,9,30,17]");
+
+        Path plainDir = export(11, true);
+        assertThat(JsonParser.parseString(Files.readString(plainDir.resolve("config.json"))).getAsJsonObject().has("lexicon")).isFalse();
+        try (InputStream in = Files.newInputStream(plainDir.resolve("model.onnx"))) {
+            assertThat(ModelProto.parseFrom(in).getMetadataPropsList()).noneMatch(e -> e.getKey().equals("parapet.lexicon"));
+        }
+    }
+
     @Test
     void should_refuse_encoders_the_opening_cannot_copy() {
         ModelProto encoder = contextEncoder(11, true);
@@ -237,12 +375,15 @@ class FusedHeadExporterTest {
 
     /**
      * Texts below, at and above {@link #OPENING} tokens, alone and padded into one batch, against a
-     * reference that runs the plain encoder on the whole text and on the hand-built opening.
+     * reference that runs the plain encoder on the whole text and on the hand-built opening, then
+     * appends the bag of {@code lexicon} word pieces of the whole text when {@code lexicon} is not empty.
      */
-    private void checkOpening(int opset, boolean types) throws Exception {
+    private void checkOpening(int opset, boolean types, long[] lexicon) throws Exception {
         ModelProto encoder = contextEncoder(opset, types);
-        Path dir = contextBuilder(encoder, true).layer(openingLayer0).layer(layer1).layer(layer2).build()
-                .export(tmp.resolve("opening-" + opset + "-" + types));
+        FusedHeadExporter.DenseLayer first = lexicon.length == 0 ? openingLayer0
+                : dense(8, (POOLINGS.size() + OPENING_POOLINGS.size()) * HIDDEN + lexicon.length, 5, FusedHeadExporter.Activation.RELU);
+        Path dir = contextBuilder(encoder, true).lexicon(lexicon).layer(first).layer(layer1).layer(layer2).build()
+                .export(tmp.resolve("opening-" + opset + "-" + types + "-" + lexicon.length));
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession fused = env.createSession(dir.resolve("model.onnx").toString(), new OrtSession.SessionOptions());
              OrtSession plain = env.createSession(encoder.toByteArray(), new OrtSession.SessionOptions())) {
@@ -280,7 +421,7 @@ class FusedHeadExporterTest {
                     at += HIDDEN;
                 }
                 assertThat(alone[t]).as("text of %d tokens", ids.length)
-                        .isCloseTo(probability(features, List.of(openingLayer0, layer1, layer2)), within(1e-5));
+                        .isCloseTo(probability(concat(features, bag(ids, lexicon)), List.of(first, layer1, layer2)), within(1e-5));
             }
             float[][] batch = (float[][]) run(env, fused, padded, paddedMask, paddedTypes);
             for (int t = 0; t < TEXTS.length; t++) {
@@ -377,6 +518,11 @@ class FusedHeadExporterTest {
 
     /** Double-precision reference written independently of the graph. */
     private double reference(long[] ids, long[] mask, boolean normalize) {
+        return probability(features(ids, mask, normalize), List.of(layer0, layer1, layer2));
+    }
+
+    /** The synthetic encoder's CLS/MEAN/MAX parts of one row, in double precision. */
+    private double[] features(long[] ids, long[] mask, boolean normalize) {
         int n = ids.length;
         double[] features = new double[3 * HIDDEN];
         for (int p = 0; p < 3; p++) {
@@ -413,7 +559,33 @@ class FusedHeadExporterTest {
                 features[p * HIDDEN + j] = v[j] / norm;
             }
         }
-        return probability(features, List.of(layer0, layer1, layer2));
+        return features;
+    }
+
+    /** The bag of word pieces as specified: 1 where the row holds the id anywhere, scaled by 1/sqrt(max(1, count)). */
+    private static double[] bag(long[] ids, long[] lexicon) {
+        double[] v = new double[lexicon.length];
+        int count = 0;
+        for (int j = 0; j < lexicon.length; j++) {
+            for (long id : ids) {
+                if (id == lexicon[j]) {
+                    v[j] = 1;
+                    count++;
+                    break;
+                }
+            }
+        }
+        double scale = Math.sqrt(Math.max(1, count));
+        for (int j = 0; j < v.length; j++) {
+            v[j] /= scale;
+        }
+        return v;
+    }
+
+    private static double[] concat(double[] first, double[] second) {
+        double[] all = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, all, first.length, second.length);
+        return all;
     }
 
     /** Dense layers and calibration {@code sigmoid(1.7 z - 0.4)} in double precision. */
@@ -438,11 +610,15 @@ class FusedHeadExporterTest {
     }
 
     private FusedHeadExporter.Builder builder(int opset, boolean normalize) {
+        return bareBuilder(opset, normalize).layer(layer0).layer(layer1).layer(layer2);
+    }
+
+    /** {@link #builder} without its layers. */
+    private FusedHeadExporter.Builder bareBuilder(int opset, boolean normalize) {
         return FusedHeadExporter.builder()
                 .encoder(new ByteArrayInputStream(encoder(opset).toByteArray()))
                 .tokenizer(new ByteArrayInputStream(TOKENIZER.getBytes(StandardCharsets.UTF_8)))
                 .poolings(POOLINGS).normalize(normalize)
-                .layer(layer0).layer(layer1).layer(layer2)
                 .calibration(1.7, -0.4).labels(List.of("ok", "bad")).maxLength(64).metadata(Map.of("head", "synthetic"));
     }
 

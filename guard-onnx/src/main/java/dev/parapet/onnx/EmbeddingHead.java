@@ -50,6 +50,11 @@ import java.util.Objects;
  * followed by the opening's, and every window of a text is scored with the same opening. A
  * refusal states itself in its first words, while a whole-text embedding is mostly about the topic.
  *
+ * <p>A {@link Input#TEXT TEXT} head may also read a <em>lexicon</em> ({@link #lexicon()}): K word-piece ids,
+ * whose presence in the window ({@link PooledEmbedding#pieces()}) is a 0/1 vector scaled to unit length
+ * (all zeros when none occurs), appended after every other block of the row. A cheap lexical signal beside
+ * the embedding: an insult is often one word, which a sentence embedding blurs.
+ *
  * Immutable and thread-safe.
  */
 public final class EmbeddingHead {
@@ -109,6 +114,10 @@ public final class EmbeddingHead {
     private final int openingTokens;
     private final List<Pooling> openingPoolings;
     private final List<String> taps;
+    private final int[] lexicon;
+    /** {@link #lexicon} sorted, and for each sorted position the column of that id in the block. */
+    private final int[] lexiconSorted;
+    private final int[] lexiconColumn;
     private final List<Dense> layers;
     private final double calibrationA;
     private final double calibrationB;
@@ -129,6 +138,13 @@ public final class EmbeddingHead {
         this.openingTokens = b.openingTokens;
         this.openingPoolings = List.copyOf(b.openingPoolings);
         this.taps = List.copyOf(b.taps);
+        this.lexicon = b.lexicon.clone();
+        this.lexiconSorted = b.lexicon.clone();
+        java.util.Arrays.sort(lexiconSorted);
+        this.lexiconColumn = new int[lexicon.length];
+        for (int j = 0; j < lexicon.length; j++) {
+            lexiconColumn[java.util.Arrays.binarySearch(lexiconSorted, lexicon[j])] = j;
+        }
         this.layers = List.copyOf(b.layers);
         this.calibrationA = b.calibrationA;
         this.calibrationB = b.calibrationB;
@@ -149,7 +165,7 @@ public final class EmbeddingHead {
      */
     public float[] textFeatures(PooledEmbedding e) {
         Objects.requireNonNull(e, "embedding");
-        return parts(e, poolings);
+        return withLexicon(parts(e, poolings), e);
     }
 
     /**
@@ -169,7 +185,35 @@ public final class EmbeddingHead {
         float[] b = parts(opening, openingPoolings);
         float[] f = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, f, a.length, b.length);
-        return f;
+        return withLexicon(f, window);
+    }
+
+    /** {@code f} followed by the lexicon block of {@code window}'s pieces; {@code f} itself when the head has no lexicon. */
+    private float[] withLexicon(float[] f, PooledEmbedding window) {
+        if (lexicon.length == 0) {
+            return f;
+        }
+        int[] pieces = window.pieces();
+        if (pieces == null) {
+            throw new IllegalStateException("head '" + name + "' reads a lexicon of " + lexicon.length
+                    + " word pieces but the embedding carries no token ids (PooledEmbedding.withPieces)");
+        }
+        float[] out = java.util.Arrays.copyOf(f, f.length + lexicon.length);
+        int present = 0;
+        for (int id : pieces) {
+            int k = java.util.Arrays.binarySearch(lexiconSorted, id);
+            if (k >= 0 && out[f.length + lexiconColumn[k]] == 0f) {
+                out[f.length + lexiconColumn[k]] = 1f;
+                present++;
+            }
+        }
+        if (present > 1) {
+            float scale = (float) (1.0 / Math.sqrt(present));
+            for (int j = f.length; j < out.length; j++) {
+                out[j] *= scale;
+            }
+        }
+        return out;
     }
 
     /** {@code which} poolings of the main output, then of each tap. */
@@ -321,6 +365,14 @@ public final class EmbeddingHead {
         return taps;
     }
 
+    /**
+     * Word-piece ids whose presence in the window this head reads after every other feature block (a copy); empty
+     * for a head without a lexicon. None of them is a special token or padding of the encoder's tokenizer.
+     */
+    public int[] lexicon() {
+        return lexicon.clone();
+    }
+
     /** Poolings of the opening this head reads; empty when {@link #openingTokens()} is 0. */
     public List<Pooling> openingPoolings() {
         return openingPoolings;
@@ -410,6 +462,14 @@ public final class EmbeddingHead {
                 }
                 b.taps(t);
             }
+            if (root.has("lexicon") && !root.get("lexicon").isJsonNull()) {
+                JsonArray lx = root.getAsJsonArray("lexicon");
+                int[] ids = new int[lx.size()];
+                for (int j = 0; j < ids.length; j++) {
+                    ids[j] = lx.get(j).getAsInt();
+                }
+                b.lexicon(ids);
+            }
             if (root.has("pair_features")) {
                 List<PairFeature> pf = new ArrayList<>();
                 for (JsonElement p : root.getAsJsonArray("pair_features")) {
@@ -463,6 +523,13 @@ public final class EmbeddingHead {
             JsonArray t = new JsonArray();
             taps.forEach(t::add);
             root.add("taps", t);
+        }
+        if (lexicon.length > 0) {
+            JsonArray lx = new JsonArray();
+            for (int id : lexicon) {
+                lx.add(id);
+            }
+            root.add("lexicon", lx);
         }
         if (!pairFeatures.isEmpty()) {
             JsonArray pf = new JsonArray();
@@ -539,6 +606,7 @@ public final class EmbeddingHead {
         return "EmbeddingHead{" + name + ", " + task + ", " + input + ", encoder=" + encoderName + ", pooling=" + poolings
                 + (openingTokens > 0 ? ", opening=" + openingTokens + " tokens " + openingPoolings : "")
                 + (taps.isEmpty() ? "" : ", taps=" + taps)
+                + (lexicon.length == 0 ? "" : ", lexicon=" + lexicon.length + " word pieces")
                 + ", layers=" + layers.size() + ", threshold=" + threshold + '}';
     }
 
@@ -556,6 +624,7 @@ public final class EmbeddingHead {
         private int openingTokens;
         private List<Pooling> openingPoolings = List.of();
         private List<String> taps = List.of();
+        private int[] lexicon = new int[0];
         private final List<Dense> layers = new ArrayList<>();
         private double calibrationA = 1.0;
         private double calibrationB = 0.0;
@@ -628,6 +697,24 @@ public final class EmbeddingHead {
             return this;
         }
 
+        /**
+         * Also read the presence of these word pieces in the window ({@link EmbeddingHead#lexicon()}): distinct ids
+         * &ge; 1, none of them a special token of the encoder's tokenizer; empty for none.
+         */
+        public Builder lexicon(int[] ids) {
+            int[] c = Objects.requireNonNull(ids, "ids").clone();
+            int[] sorted = c.clone();
+            java.util.Arrays.sort(sorted);
+            for (int j = 0; j < sorted.length; j++) {
+                if (sorted[j] < 1 || (j > 0 && sorted[j] == sorted[j - 1])) {
+                    throw new IllegalArgumentException("lexicon ids must be distinct and >= 1 (0 is padding), got " + sorted[j]
+                            + (sorted[j] >= 1 ? " twice" : ""));
+                }
+            }
+            this.lexicon = c;
+            return this;
+        }
+
         /** Also read these intermediate encoder outputs ({@link EmbeddingHead#taps()}); distinct, non-blank names. */
         public Builder taps(List<String> taps) {
             List<String> t = List.copyOf(Objects.requireNonNull(taps, "taps"));
@@ -686,6 +773,9 @@ public final class EmbeddingHead {
             if (openingTokens > maxLength) {
                 throw new IllegalArgumentException("head '" + name + "': an opening of " + openingTokens
                         + " tokens is longer than the encoder's " + maxLength + "-token windows");
+            }
+            if (lexicon.length > 0 && input != Input.TEXT) {
+                throw new IllegalArgumentException("head '" + name + "': only a TEXT head can read a lexicon");
             }
             if (input == Input.PAIR && pairFeatures.isEmpty()) {
                 throw new IllegalArgumentException("head '" + name + "': a PAIR head needs pairFeatures");

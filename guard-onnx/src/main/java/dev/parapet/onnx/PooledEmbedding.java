@@ -11,8 +11,12 @@ import java.util.Objects;
  *
  * <p>{@code taps} holds the same poolings of intermediate encoder outputs ({@link TextEncoder.Builder#taps}),
  * by tensor name, from the same run; empty when the encoder was built without taps.
+ *
+ * <p>{@code pieces} are the token ids the poolings were computed over (special tokens included; for a text of
+ * several windows, every window's), which a head with a lexicon reads ({@link EmbeddingHead#lexicon()});
+ * {@code null} when not known (e.g. an embedding read back from a cache). Not copied: do not modify.
  */
-public record PooledEmbedding(float[] mean, float[] cls, float[] max, Map<String, PooledEmbedding> taps) {
+public record PooledEmbedding(float[] mean, float[] cls, float[] max, Map<String, PooledEmbedding> taps, int[] pieces) {
 
     public PooledEmbedding {
         Objects.requireNonNull(mean, "mean");
@@ -23,7 +27,12 @@ public record PooledEmbedding(float[] mean, float[] cls, float[] max, Map<String
 
     /** The final output's poolings only. */
     public PooledEmbedding(float[] mean, float[] cls, float[] max) {
-        this(mean, cls, max, Map.of());
+        this(mean, cls, max, Map.of(), null);
+    }
+
+    /** Poolings with taps, token ids unknown. */
+    public PooledEmbedding(float[] mean, float[] cls, float[] max, Map<String, PooledEmbedding> taps) {
+        this(mean, cls, max, taps, null);
     }
 
     public float[] get(Pooling pooling) {
@@ -50,7 +59,12 @@ public record PooledEmbedding(float[] mean, float[] cls, float[] max, Map<String
 
     /** The same poolings with {@code taps} attached (replacing any). */
     public PooledEmbedding withTaps(Map<String, PooledEmbedding> taps) {
-        return new PooledEmbedding(mean, cls, max, taps);
+        return new PooledEmbedding(mean, cls, max, taps, pieces);
+    }
+
+    /** The same poolings with the token ids they were computed over ({@link #pieces()}; {@code null}: unknown). */
+    public PooledEmbedding withPieces(int[] pieces) {
+        return new PooledEmbedding(mean, cls, max, taps, pieces);
     }
 
     public int dimension() {

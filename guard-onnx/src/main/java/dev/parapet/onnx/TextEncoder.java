@@ -123,6 +123,33 @@ public final class TextEncoder implements AutoCloseable {
     }
 
     /**
+     * The token ids of each window of each text ({@link PooledEmbedding#pieces()}), exactly as
+     * {@link #encodeWindows} cuts them, special tokens included; tokenizes only, runs no model. For
+     * training heads that read a lexicon ({@link EmbeddingHead#lexicon()}) on cached embeddings.
+     */
+    public List<List<int[]>> windowPieces(List<String> texts) {
+        Objects.requireNonNull(texts, "texts");
+        for (int i = 0; i < texts.size(); i++) {
+            if (texts.get(i) == null) {
+                throw new NullPointerException("texts[" + i + "]");
+            }
+        }
+        if (texts.isEmpty()) {
+            return List.of();
+        }
+        return handle.use(() -> {
+            List<List<int[]>> out = new java.util.ArrayList<>(texts.size());
+            for (int t = 0; t < texts.size(); t++) {
+                out.add(new java.util.ArrayList<>(1));
+            }
+            for (Window w : handle.tokenizer.windows(texts)) {
+                out.get(w.owner()).add(pieces(w.ids()));
+            }
+            return out;
+        });
+    }
+
+    /**
      * The poolings of each text's <em>opening</em>: its first {@code tokens} tokens (special tokens
      * included) encoded on their own, in input order. The opening is the first window cut to
      * {@code tokens - 1} tokens plus the window's last token (for BERT-style tokenizers
@@ -157,8 +184,8 @@ public final class TextEncoder implements AutoCloseable {
         }
         float[][] rows = runPooled(firsts);
         List<PooledEmbedding> out = new java.util.ArrayList<>(texts.size());
-        for (float[] row : rows) {
-            out.add(split(row));
+        for (int i = 0; i < rows.length; i++) {
+            out.add(split(rows[i]).withPieces(pieces(firsts.get(i).ids())));
         }
         return out;
     }
@@ -237,7 +264,8 @@ public final class TextEncoder implements AutoCloseable {
         }
         for (int i = 0; i < windows.size(); i++) {
             Window w = windows.get(i);
-            perText.get(w.owner()).add(new EncodedText.WindowEmbedding(w.index(), w.start(), w.end(), split(rows[i]), w.length()));
+            perText.get(w.owner()).add(new EncodedText.WindowEmbedding(w.index(), w.start(), w.end(), split(rows[i]).withPieces(pieces(w.ids())),
+                    w.length()));
         }
         List<EncodedText> out = new java.util.ArrayList<>(texts.size());
         for (List<EncodedText.WindowEmbedding> ws : perText) {
@@ -278,10 +306,19 @@ public final class TextEncoder implements AutoCloseable {
                 java.util.Arrays.copyOfRange(row, from + 2 * h, from + 3 * h));
     }
 
+    private static int[] pieces(long[] ids) {
+        int[] p = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            p[i] = (int) ids[i];
+        }
+        return p;
+    }
+
     private PooledEmbedding combine(List<EncodedText.WindowEmbedding> ws) {
         List<PooledEmbedding> parts = new java.util.ArrayList<>(ws.size());
         ws.forEach(w -> parts.add(w.embedding()));
-        PooledEmbedding main = combineParts(parts, dimension);
+        int[] all = parts.stream().flatMapToInt(p -> java.util.Arrays.stream(p.pieces())).toArray();
+        PooledEmbedding main = combineParts(parts, dimension).withPieces(all);
         if (taps.isEmpty()) {
             return main;
         }

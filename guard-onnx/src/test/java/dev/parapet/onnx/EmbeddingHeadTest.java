@@ -157,4 +157,80 @@ class EmbeddingHeadTest {
             }
         }
     }
+
+    static EmbeddingHead lexiconHead(int[] lexicon) {
+        // weights: one for the window's mean, then one per lexicon column
+        float[] w = new float[1 + lexicon.length];
+        w[0] = 1;
+        for (int j = 0; j < lexicon.length; j++) {
+            w[1 + j] = 10 * (j + 1);
+        }
+        return EmbeddingHead.builder("lexicon").encoder("e", "00", 64).poolings(List.of(Pooling.MEAN)).normalize(false)
+                .lexicon(lexicon)
+                .layer(new EmbeddingHead.Dense(1 + lexicon.length, 1, w, new float[1], EmbeddingHead.Activation.NONE))
+                .labels(List.of("ok", "bad")).build();
+    }
+
+    @Test
+    void should_append_the_lexicon_block_from_the_windows_pieces() {
+        EmbeddingHead head = lexiconHead(new int[]{7, 9, 5});
+        PooledEmbedding e = new PooledEmbedding(new float[]{0.5f}, new float[1], new float[1]);
+        // 5 twice and 7 once: two distinct pieces present, each 1/sqrt(2), in the lexicon's order (7, 9, 5)
+        float h = (float) (1 / Math.sqrt(2));
+        assertThat(head.textFeatures(e.withPieces(new int[]{101, 5, 7, 5, 102}))).containsExactly(0.5f, h, 0, h);
+        assertThat(head.textFeatures(e.withPieces(new int[]{101, 9, 102}))).containsExactly(0.5f, 0, 1, 0);
+        assertThat(head.textFeatures(e.withPieces(new int[]{101, 4, 102}))).containsExactly(0.5f, 0, 0, 0);
+        assertThat(head.score(head.textFeatures(e.withPieces(new int[]{9})))).isCloseTo(0.5 + 20, within(1e-6));
+        assertThatThrownBy(() -> head.textFeatures(e)).isInstanceOf(IllegalStateException.class).hasMessageContaining("token ids");
+        assertThat(head.lexicon()).containsExactly(7, 9, 5);
+        assertThat(twoLayer().lexicon()).isEmpty();
+    }
+
+    @Test
+    void should_round_trip_the_lexicon_and_reject_bad_ones() {
+        EmbeddingHead head = lexiconHead(new int[]{7, 9, 5});
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        head.write(out);
+        EmbeddingHead back = EmbeddingHead.read(new ByteArrayInputStream(out.toByteArray()), "lexicon.json");
+        assertThat(back.lexicon()).containsExactly(7, 9, 5);
+        PooledEmbedding e = new PooledEmbedding(new float[]{0.5f}, new float[1], new float[1]).withPieces(new int[]{5, 9});
+        assertThat(back.probability(e)).isEqualTo(head.probability(e));
+        assertThatThrownBy(() -> lexiconHead(new int[]{7, 7})).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("distinct");
+        assertThatThrownBy(() -> lexiconHead(new int[]{0, 3})).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(">= 1");
+        assertThatThrownBy(() -> EmbeddingHead.builder("pair").encoder("e", "00", 64).input(EmbeddingHead.Input.PAIR)
+                .poolings(List.of(Pooling.CLS)).pairFeatures(List.of(EmbeddingHead.PairFeature.RESPONSE)).lexicon(new int[]{5})
+                .layer(new EmbeddingHead.Dense(2, 1, new float[2], new float[1], EmbeddingHead.Activation.NONE))
+                .labels(List.of("worse", "better")).build()).hasMessageContaining("only a TEXT head can read a lexicon");
+    }
+
+    @Test
+    void should_read_the_lexicon_from_each_windows_own_token_ids() {
+        try (TextEncoder enc = TextEncoder.builder(Encoders.minilm()).maxLength(32).build()) {
+            // the word's own pieces, special tokens left out, make the lexicon
+            int[] word = enc.encodeWindows(List.of("idiot")).get(0).pooled().pieces();
+            assertThat(word[0]).isEqualTo(101);
+            assertThat(word[word.length - 1]).isEqualTo(102);
+            int[] lexicon = java.util.Arrays.copyOfRange(word, 1, word.length - 1);
+            EmbeddingHead head = lexiconHead(lexicon);
+            String filler = "The weather was mild and the birds sang in the garden all morning long. ";
+            List<EncodedText> enc2 = enc.encodeWindows(List.of("you idiot", "a nice bird", filler.repeat(3) + "what an idiot"));
+            // the block follows the 384 mean values; every piece of the word present: each 1/sqrt(K)
+            int off = 384;
+            float each = (float) (1 / Math.sqrt(lexicon.length));
+            float[] hit = head.textFeatures(enc2.get(0).windows().get(0).embedding());
+            float[] miss = head.textFeatures(enc2.get(1).windows().get(0).embedding());
+            assertThat(hit).hasSize(off + lexicon.length);
+            assertThat(java.util.Arrays.copyOfRange(hit, off, hit.length)).containsOnly(each);
+            assertThat(java.util.Arrays.copyOfRange(miss, off, miss.length)).containsOnly(0f);
+            // a long text: only the window that holds the word lights the block; the pooled text holds every window's pieces
+            List<EncodedText.WindowEmbedding> ws = enc2.get(2).windows();
+            assertThat(ws.size()).isGreaterThan(1);
+            assertThat(head.textFeatures(ws.get(0).embedding())[off]).isZero();
+            assertThat(head.textFeatures(ws.get(ws.size() - 1).embedding())[off]).isEqualTo(each);
+            assertThat(enc2.get(2).pooled().pieces().length).isEqualTo(ws.stream().mapToInt(w -> w.embedding().pieces().length).sum());
+            for (EncodedText.WindowEmbedding w : ws) {
+                assertThat(w.embedding().pieces()).hasSize(w.tokens());
+            }
+        }
+    }
 }

@@ -62,7 +62,7 @@ public final class HeadScanner implements Scanner {
     /**
      * Fails the build, not every scan, when {@code head} cannot read what {@code encoder} gives:
      * the head's first layer must take the encoder's dimension times the poolings it reads (times
-     * its pair features for a {@link EmbeddingHead.Input#PAIR PAIR} head), the layout of
+     * its pair features for a {@link EmbeddingHead.Input#PAIR PAIR} head), plus its lexicon's size, the layout of
      * {@link EmbeddingHead#textFeatures} and {@link EmbeddingHead#pairFeatures}.
      */
     static void checkFits(String scanner, EmbeddingHead head, SharedTextEncoder encoder) {
@@ -71,7 +71,8 @@ public final class HeadScanner implements Scanner {
         int pairs = head.input() == EmbeddingHead.Input.PAIR ? head.pairFeatureList().size() : 1;
         int opening = head.openingPoolings().size();
         int outputs = 1 + head.taps().size();
-        long expected = (long) dimension * (poolings + opening) * outputs * pairs;
+        int lexicon = head.lexicon().length;
+        long expected = (long) dimension * (poolings + opening) * outputs * pairs + lexicon;
         if (!encoder.encoder().taps().containsAll(head.taps())) {
             throw new ModelLoadException("head '" + head.name() + "' (scanner '" + scanner + "') reads the encoder's intermediate outputs "
                     + head.taps() + " but the encoder was built with taps " + encoder.encoder().taps() + " (TextEncoder.Builder.taps)");
@@ -84,7 +85,8 @@ public final class HeadScanner implements Scanner {
             String layout = dimension + " x " + poolings + " pooling" + (poolings == 1 ? "" : "s") + " " + head.poolings()
                     + (head.input() == EmbeddingHead.Input.PAIR ? " x " + pairs + " pair features " + head.pairFeatureList() : "")
                     + (opening > 0 ? " + " + opening + " opening pooling" + (opening == 1 ? "" : "s") + " " + head.openingPoolings() : "")
-                    + (outputs > 1 ? ", each of " + outputs + " encoder outputs" : "");
+                    + (outputs > 1 ? ", each of " + outputs + " encoder outputs" : "")
+                    + (lexicon > 0 ? " + a lexicon of " + lexicon + " word pieces" : "");
             throw new ModelLoadException("head '" + head.name() + "' (scanner '" + scanner + "', trained on " + head.encoderName()
                     + ") takes " + head.inputSize() + " features but encoder " + encoder.encoder().source().modelName() + " gives "
                     + expected + " (" + layout + "); use the encoder the head was trained on");

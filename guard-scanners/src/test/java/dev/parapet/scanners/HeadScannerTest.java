@@ -126,6 +126,33 @@ class HeadScannerTest {
     }
 
     @Test
+    void should_score_a_head_that_reads_a_lexicon_from_each_windows_token_ids_and_refuse_one_that_does_not_fit() {
+        // the pieces of one word, special tokens left out, are the lexicon; the embedding weighs nothing
+        int[] word = encoder.encoder().encodeWindows(List.of("idiot")).get(0).pooled().pieces();
+        int[] lexicon = java.util.Arrays.copyOfRange(word, 1, word.length - 1);
+        int dim = encoder.encoder().dimension();
+        float[] w = new float[dim + lexicon.length];
+        java.util.Arrays.fill(w, dim, w.length, 10f);
+        EmbeddingHead head = EmbeddingHead.builder("lexicon").encoder("all-minilm-l6-v2-q", "test", TestHeads.MAX_LENGTH)
+                .poolings(List.of(Pooling.MEAN)).lexicon(lexicon)
+                .layer(new EmbeddingHead.Dense(dim + lexicon.length, 1, w, new float[]{-3f}, EmbeddingHead.Activation.NONE))
+                .labels(List.of("non-toxic", "toxic")).threshold(0.5).build();
+        try (HeadScanner scanner = HeadScanner.builder("lexicon", head, encoder).build()) {
+            String text = "what an idiot";
+            assertThat(scanner.scan(ScanInput.prompt(text)).decision()).isEqualTo(Decision.FLAGGED);
+            assertThat(scanner.scan(ScanInput.prompt(BENIGN)).decision()).isEqualTo(Decision.PASSED);
+            double expected = head.probability(encoder.encoder().encodeWindows(List.of(text)).get(0).windows().get(0).embedding());
+            assertThat(scanner.scan(ScanInput.prompt(text)).score()).isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-9));
+        }
+        EmbeddingHead wrong = EmbeddingHead.builder("lexicon").encoder("all-minilm-l6-v2-q", "test", TestHeads.MAX_LENGTH)
+                .poolings(List.of(Pooling.MEAN)).lexicon(lexicon)
+                .layer(new EmbeddingHead.Dense(dim, 1, new float[dim], new float[1], EmbeddingHead.Activation.NONE))
+                .labels(List.of("a", "b")).build();
+        assertThatThrownBy(() -> HeadScanner.builder("lexicon", wrong, encoder).build()).isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("a lexicon of " + lexicon.length + " word pieces");
+    }
+
+    @Test
     void should_refuse_an_opening_head_whose_features_do_not_fit_the_encoder() {
         EmbeddingHead wrong = EmbeddingHead.builder("opening").encoder("all-minilm-l6-v2-q", "test", TestHeads.MAX_LENGTH)
                 .poolings(List.of(Pooling.MEAN)).opening(8, List.of(Pooling.MEAN, Pooling.CLS))

@@ -148,7 +148,7 @@ public final class BinaryHeadTrainer {
             EmbeddingHead.Builder b = EmbeddingHead.builder(name).task(EmbeddingHead.Task.BINARY).input(EmbeddingHead.Input.TEXT)
                     .encoder(encoder.name(), encoder.sha256(), maxLength)
                     .poolings(features.poolings()).normalize(features.normalize())
-                    .opening(features.openingTokens(), features.openingPoolings()).taps(features.taps())
+                    .opening(features.openingTokens(), features.openingPoolings()).taps(features.taps()).lexicon(features.lexicon())
                     .calibration(calibration.a(), calibration.b()).labels(labels).threshold(threshold).metadata(metadata);
             layers().forEach(b::layer);
             return b.build();

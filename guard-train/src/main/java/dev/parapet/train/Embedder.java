@@ -108,6 +108,11 @@ public final class Embedder implements AutoCloseable {
     }
 
     /** One embedding per input text, in input order. */
+    /** Each text's windows of token ids, as {@link #embed} cuts them ({@link TextEncoder#windowPieces}: tokenizer only). */
+    public List<List<int[]>> windowPieces(List<String> texts) {
+        return encoder().windowPieces(texts);
+    }
+
     public List<TextEmbedding> embed(List<String> texts, String what) {
         return run(texts, what, maxLength + " tokens", chunk -> {
             List<TextEmbedding> out = new ArrayList<>(chunk.size());

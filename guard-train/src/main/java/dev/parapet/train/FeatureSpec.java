@@ -18,9 +18,10 @@ import java.util.stream.Collectors;
  * sees at run time exactly the features it was fitted on.
  */
 public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<EmbeddingHead.PairFeature> pairFeatures,
-                          int openingTokens, List<Pooling> openingPoolings, List<String> taps) {
+                          int openingTokens, List<Pooling> openingPoolings, List<String> taps, int[] lexicon) {
 
     public FeatureSpec {
+        lexicon = lexicon == null ? new int[0] : lexicon.clone();
         poolings = List.copyOf(poolings);
         pairFeatures = List.copyOf(pairFeatures);
         openingPoolings = List.copyOf(openingPoolings);
@@ -37,7 +38,20 @@ public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<Embedd
     }
 
     public FeatureSpec(List<Pooling> poolings, boolean normalize, List<EmbeddingHead.PairFeature> pairFeatures) {
-        this(poolings, normalize, pairFeatures, 0, List.of(), List.of());
+        this(poolings, normalize, pairFeatures, 0, List.of(), List.of(), new int[0]);
+    }
+
+    /**
+     * The same features followed by the presence of these word pieces in the window ({@link EmbeddingHead#lexicon()});
+     * the embeddings must carry their token ids ({@link TextEmbedding#withPieces}). Empty: none.
+     */
+    public FeatureSpec withLexicon(int[] ids) {
+        return new FeatureSpec(poolings, normalize, pairFeatures, openingTokens, openingPoolings, taps, ids);
+    }
+
+    @Override
+    public int[] lexicon() {
+        return lexicon.clone();
     }
 
     /**
@@ -46,7 +60,7 @@ public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<Embedd
      * embeddings must carry them ({@link Workbench#tapped}).
      */
     public FeatureSpec withTaps(List<String> taps) {
-        return new FeatureSpec(poolings, normalize, pairFeatures, openingTokens, openingPoolings, taps);
+        return new FeatureSpec(poolings, normalize, pairFeatures, openingTokens, openingPoolings, taps, lexicon);
     }
 
     /**
@@ -54,7 +68,7 @@ public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<Embedd
      * their own ({@link TextEmbedding#opening()}; see {@link EmbeddingHead#openingTokens()}).
      */
     public FeatureSpec withOpening(int tokens, Pooling... poolings) {
-        return new FeatureSpec(this.poolings, normalize, pairFeatures, tokens, List.of(poolings), taps);
+        return new FeatureSpec(this.poolings, normalize, pairFeatures, tokens, List.of(poolings), taps, lexicon);
     }
 
     public boolean hasOpening() {
@@ -66,7 +80,7 @@ public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<Embedd
     }
 
     public FeatureSpec withPairs(EmbeddingHead.PairFeature... features) {
-        return new FeatureSpec(poolings, normalize, List.of(features), openingTokens, openingPoolings, taps);
+        return new FeatureSpec(poolings, normalize, List.of(features), openingTokens, openingPoolings, taps, lexicon);
     }
 
     public boolean isPair() {
@@ -75,7 +89,7 @@ public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<Embedd
 
     /** Width of a text's feature vector for a {@code dimension}-wide encoder. */
     public int textSize(int dimension) {
-        return dimension * (poolings.size() + openingPoolings.size()) * (1 + taps.size());
+        return dimension * (poolings.size() + openingPoolings.size()) * (1 + taps.size()) + lexicon.length;
     }
 
     public int size(int dimension) {
@@ -85,7 +99,7 @@ public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<Embedd
     private EmbeddingHead placeholder(int dimension) {
         int n = size(dimension);
         EmbeddingHead.Builder b = EmbeddingHead.builder("features").encoder("any", "0", 512)
-                .poolings(poolings).normalize(normalize).taps(taps).labels(List.of("0", "1"))
+                .poolings(poolings).normalize(normalize).taps(taps).lexicon(lexicon).labels(List.of("0", "1"))
                 .layer(new EmbeddingHead.Dense(n, 1, new float[n], new float[1], EmbeddingHead.Activation.NONE));
         if (isPair()) {
             b.input(EmbeddingHead.Input.PAIR).pairFeatures(pairFeatures);
@@ -156,6 +170,7 @@ public record FeatureSpec(List<Pooling> poolings, boolean normalize, List<Embedd
         String s = p + (normalize ? " (L2)" : "") + (hasOpening() ? " + first " + openingTokens + " tokens "
                 + openingPoolings.stream().map(x -> x.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining("+")) : "");
         s += taps.isEmpty() ? "" : " + taps " + Taps.describe(taps);
+        s += lexicon.length == 0 ? "" : " + lexicon of " + lexicon.length + " word pieces";
         return isPair() ? s + " pair[" + pairFeatures.stream().map(x -> x.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(",")) + "]" : s;
     }
 }

@@ -56,6 +56,9 @@ public final class FusedExport {
                     .poolings(poolings).normalize(head.normalize())
                     .calibration(head.calibrationA(), head.calibrationB())
                     .labels(head.labels()).maxLength(head.maxLength()).metadata(meta).taps(head.taps());
+            if (head.lexicon().length > 0) {
+                b.lexicon(java.util.Arrays.stream(head.lexicon()).asLongStream().toArray());
+            }
             if (head.openingTokens() > 0) {
                 List<TokenPooling> opening = new ArrayList<>();
                 head.openingPoolings().forEach(p -> opening.add(TokenPooling.valueOf(p.name())));

@@ -40,36 +40,42 @@ public final class Tasks {
      */
     public record BinaryRecipe(FeatureSpec features, List<HeadModel> grid, boolean windowRows, double precisionTarget, boolean augment,
                                boolean borrow, boolean firstWindow, boolean sourceBalanced, boolean macroF1Threshold,
-                               ToxicityAugmentation.Style detox, int toxicCompliance, int longRefusals) {
+                               ToxicityAugmentation.Style detox, int toxicCompliance, int longRefusals, int lexiconSize) {
         public BinaryRecipe {
             grid = List.copyOf(grid);
         }
 
         public BinaryRecipe(FeatureSpec features, List<HeadModel> grid, boolean windowRows, double precisionTarget, boolean augment,
                             boolean borrow, boolean firstWindow) {
-            this(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, false, false, null, 0, 0);
+            this(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, false, false, null, 0, 0, 0);
+        }
+
+        /** The same recipe with other candidate models. */
+        public BinaryRecipe withGrid(List<HeadModel> g) {
+            return new BinaryRecipe(features, g, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
+                    detox, toxicCompliance, longRefusals, lexiconSize);
         }
 
         /** The same recipe on other features. */
         public BinaryRecipe withFeatures(FeatureSpec f) {
-            return new BinaryRecipe(f, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals);
+            return new BinaryRecipe(f, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize);
         }
 
         /** The same recipe with ParaDetox pairs in the fit split, their neutral side written in {@code style}. */
         public BinaryRecipe withDetoxPairs(ToxicityAugmentation.Style style) {
             return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    style, toxicCompliance, longRefusals);
+                    style, toxicCompliance, longRefusals, lexiconSize);
         }
 
         /** The same recipe with {@code n} toxic texts of toxicity/train.jsonl as compliance rows in the fit split (refusal). */
         public BinaryRecipe withToxicCompliance(int n) {
             return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, n, longRefusals);
+                    detox, n, longRefusals, lexiconSize);
         }
 
         /** The same recipe with class weights balanced within each data source. */
         public BinaryRecipe sourceBalancing() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, true, macroF1Threshold, detox, toxicCompliance, longRefusals);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, true, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize);
         }
 
         /**
@@ -78,12 +84,22 @@ public final class Tasks {
          */
         public BinaryRecipe withLongRefusals(int n) {
             return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, toxicCompliance, n);
+                    detox, toxicCompliance, n, lexiconSize);
+        }
+
+        /**
+         * The same recipe with a lexicon of the {@code k} word pieces most frequent in the training texts
+         * ({@link Lexicons#mostFrequent}) beside the embedding (0: none): an insult is often one word, which a
+         * sentence embedding blurs.
+         */
+        public BinaryRecipe withLexicon(int k) {
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
+                    detox, toxicCompliance, longRefusals, k);
         }
 
         /** The same recipe with the threshold of highest validation macro-F1. */
         public BinaryRecipe macroF1Thresholding() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, true, detox, toxicCompliance, longRefusals);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, true, detox, toxicCompliance, longRefusals, lexiconSize);
         }
 
         public BinaryRecipe(FeatureSpec features, List<HeadModel> grid) {
@@ -92,12 +108,12 @@ public final class Tasks {
 
         /** The same recipe with training-data augmentation (refusal: {@link RefusalAugmentation}). */
         public BinaryRecipe augmented() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, true, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, true, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize);
         }
 
         /** The same recipe with weakly labelled rows borrowed from other shared data (refusal: preference assistant turns). */
         public BinaryRecipe borrowing() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, true, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, true, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize);
         }
     }
 
@@ -267,6 +283,14 @@ public final class Tasks {
                 wb.embedTexts(dev, "refusal-dev"), r, seed, log);
     }
 
+    private static List<TextEmbedding> withPieces(List<TextEmbedding> texts, List<List<int[]>> pieces) {
+        List<TextEmbedding> out = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            out.add(texts.get(i).withPieces(pieces.get(i)));
+        }
+        return out;
+    }
+
     /** A refusal head for one opening length: what {@link #refusalOverOpenings} tried. */
     public record OpeningTrial(int tokens, HeadModel model, double validationAp, double devFlaggedF1, double devMacroF1,
                                double validationApChatGpt, double validationApBorrowed) {
@@ -300,28 +324,70 @@ public final class Tasks {
     public static TapChoice overTaps(List<List<String>> candidates, BinaryResult first,
                                      java.util.function.Function<List<String>, BinaryResult> train,
                                      java.util.function.Function<EmbeddingHead, String> gate, PrintStream log) {
-        BinaryResult best = null;
-        double bestAp = Double.NEGATIVE_INFINITY;
+        List<Tried<List<String>>> tried = chooseByValidation(candidates, first, train, gate, log, t -> "intermediate layers: " + Taps.describe(t));
         List<TapTrial> trials = new ArrayList<>();
+        tried.forEach(t -> trials.add(new TapTrial(t.candidate(), t.result().fitted().model(), t.validationAp(), t.result().dev().flaggedF1(),
+                t.result().dev().macroF1(), t.rejected())));
+        return new TapChoice(best(tried, trials), trials);
+    }
+
+    /** One lexicon size tried for a head ({@link BinaryRecipe#withLexicon}; 0: none). */
+    public record LexiconTrial(int words, HeadModel model, double validationAp, double devFlaggedF1, double devMacroF1, String rejected) {
+    }
+
+    /** The head whose best candidate had the highest validation PR-AUC over the eligible lexicon sizes tried, and every trial. */
+    public record LexiconChoice(BinaryResult chosen, List<LexiconTrial> trials) {
+    }
+
+    /**
+     * Trains {@code train} once per lexicon size ({@code first}: the result for {@code sizes[0]}, reused when not
+     * {@code null}) and keeps the eligible head of highest validation PR-AUC, as {@link #overTaps} does for layers.
+     */
+    public static LexiconChoice overLexicons(int[] sizes, BinaryResult first, java.util.function.IntFunction<BinaryResult> train,
+                                             java.util.function.Function<EmbeddingHead, String> gate, PrintStream log) {
+        List<Integer> ks = java.util.Arrays.stream(sizes).boxed().toList();
+        List<Tried<Integer>> tried = chooseByValidation(ks, first, train::apply, gate, log, k -> "lexicon: " + k + " word pieces");
+        List<LexiconTrial> trials = new ArrayList<>();
+        tried.forEach(t -> trials.add(new LexiconTrial(t.candidate(), t.result().fitted().model(), t.validationAp(),
+                t.result().dev().flaggedF1(), t.result().dev().macroF1(), t.rejected())));
+        return new LexiconChoice(best(tried, trials), trials);
+    }
+
+    /** One candidate setting, its head, the head's validation PR-AUC and why it is not eligible ({@code null}: it is). */
+    private record Tried<T>(T candidate, BinaryResult result, double validationAp, String rejected) {
+    }
+
+    private static <T> List<Tried<T>> chooseByValidation(List<T> candidates, BinaryResult first, java.util.function.Function<T, BinaryResult> train,
+                                                         java.util.function.Function<EmbeddingHead, String> gate, PrintStream log,
+                                                         java.util.function.Function<T, String> describe) {
+        List<Tried<T>> out = new ArrayList<>();
         for (int i = 0; i < candidates.size(); i++) {
-            List<String> taps = candidates.get(i);
-            log.printf(Locale.ROOT, "intermediate layers: %s%n", Taps.describe(taps));
-            BinaryResult res = i == 0 && first != null ? first : train.apply(taps);
-            double ap = validationAp(res);
+            T c = candidates.get(i);
+            log.printf(Locale.ROOT, "%s%n", describe.apply(c));
+            BinaryResult res = i == 0 && first != null ? first : train.apply(c);
             String rejected = gate.apply(res.head());
             if (rejected != null) {
                 log.printf(Locale.ROOT, "  not eligible: %s%n", rejected);
             }
-            trials.add(new TapTrial(taps, res.fitted().model(), ap, res.dev().flaggedF1(), res.dev().macroF1(), rejected));
-            if (rejected == null && ap > bestAp) {
-                bestAp = ap;
-                best = res;
+            out.add(new Tried<>(c, res, validationAp(res), rejected));
+        }
+        return out;
+    }
+
+    /** The eligible result of highest validation PR-AUC (the first of equals). */
+    private static <T> BinaryResult best(List<Tried<T>> tried, List<?> trials) {
+        BinaryResult best = null;
+        double bestAp = Double.NEGATIVE_INFINITY;
+        for (Tried<T> t : tried) {
+            if (t.rejected() == null && t.validationAp() > bestAp) {
+                bestAp = t.validationAp();
+                best = t.result();
             }
         }
         if (best == null) {
-            throw new IllegalStateException("no tap set gave an eligible head: " + trials);
+            throw new IllegalStateException("no candidate gave an eligible head: " + trials);
         }
-        return new TapChoice(best, trials);
+        return best;
     }
 
     static double validationAp(BinaryResult res) {
@@ -339,7 +405,7 @@ public final class Tasks {
         List<OpeningTrial> trials = new ArrayList<>();
         for (int n : openings) {
             FeatureSpec base = new FeatureSpec(r.features().poolings(), r.features().normalize(), r.features().pairFeatures(),
-                    0, List.of(), r.features().taps());
+                    0, List.of(), r.features().taps(), r.features().lexicon());
             BinaryRecipe rn = r.withFeatures(n == 0 ? base : base.withOpening(n, base.poolings().toArray(new dev.parapet.onnx.Pooling[0])));
             log.printf(Locale.ROOT, "refusal, opening %d tokens%n", n);
             BinaryResult res = refusal(wb, rn, seed, log);
@@ -403,6 +469,18 @@ public final class Tasks {
             }
             trainE = wb.withOpenings(trainE, train, name + "-train-" + train.size(), r.features().openingTokens());
             devE = wb.withOpenings(devE, dev, name + "-dev", r.features().openingTokens());
+        }
+        if (r.lexiconSize() > 0 && r.features().lexicon().length == 0) {
+            // token ids beside the cached embeddings (the tokenizer only): each window's, as the runtime cuts them
+            List<List<int[]>> trainPieces = wb.windowPieces(train.stream().map(LabelledText::text).toList());
+            List<List<int[]>> devPieces = wb.windowPieces(dev.stream().map(LabelledText::text).toList());
+            int[] lexicon = Lexicons.mostFrequent(trainPieces, r.lexiconSize());
+            trainE = withPieces(trainE, trainPieces);
+            devE = withPieces(devE, devPieces);
+            r = r.withFeatures(r.features().withLexicon(lexicon));
+            if (log != null) {
+                log.printf(Locale.ROOT, "%s: lexicon of %d word pieces%n", name, lexicon.length);
+            }
         }
         long t0 = System.nanoTime();
         float[][] x;

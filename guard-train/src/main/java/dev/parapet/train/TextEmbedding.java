@@ -51,6 +51,22 @@ public record TextEmbedding(PooledEmbedding pooled, List<PooledEmbedding> window
         return new TextEmbedding(pooled.withTaps(pooledTaps), ws, opening);
     }
 
+    /**
+     * The same text with each window's token ids ({@code TextEncoder.windowPieces}) attached to that window, and all
+     * of them to the pooled embedding, for heads that read a lexicon.
+     */
+    public TextEmbedding withPieces(List<int[]> perWindow) {
+        if (perWindow.size() != windows.size()) {
+            throw new IllegalArgumentException(perWindow.size() + " windows of token ids for a text of " + windows.size() + " windows");
+        }
+        List<PooledEmbedding> ws = new java.util.ArrayList<>(windows.size());
+        for (int w = 0; w < windows.size(); w++) {
+            ws.add(windows.get(w).withPieces(perWindow.get(w)));
+        }
+        int[] all = perWindow.stream().flatMapToInt(java.util.Arrays::stream).toArray();
+        return new TextEmbedding(pooled.withPieces(all), ws, opening);
+    }
+
     /** The same text with its opening ({@code TextEncoder.encodeOpenings}), for heads that read one. */
     public TextEmbedding withOpening(PooledEmbedding opening) {
         return new TextEmbedding(pooled, windows, opening);

@@ -83,6 +83,11 @@ public final class TrainDefaults {
     /** Toxicity tries the final layer alone and with layer 5 or 7 (each layer is another pass over 69k texts). */
     static final List<List<String>> TOXICITY_TAPS = List.of(List.of(), List.of(Taps.bertLayer(5)), List.of(Taps.bertLayer(7)));
     /**
+     * Lexicon sizes toxicity tries after its layers, with the chosen model (0: none; {@link Tasks.BinaryRecipe#withLexicon}),
+     * chosen on validation PR-AUC: the presence of the most frequent word pieces beside the embedding.
+     */
+    static final int[] TOXICITY_LEXICONS = {0, 1000, 3000};
+    /**
      * Preference: a 32-unit MLP reward (or four of them from different seeds, averaged) on the prompt, the response and
      * their element-wise product (CLS and mean, L2),
      * HH pairs plus helpfulness pairs at weight 0.3, selection on HH validation pairs only. A linear reward cannot make
@@ -106,7 +111,8 @@ public final class TrainDefaults {
         Path report = Path.of(a.getOrDefault("report", "guard-train/target/report.md"));
         long t0 = System.nanoTime();
         java.util.Set<String> tasks = new java.util.LinkedHashSet<>(List.of(a.getOrDefault("tasks", String.join(",", TASKS)).split(",")));
-        Result r = run(data, out, seed, new EmbeddingCache(cache), System.err, tasks);
+        List<String> toxicityLayers = a.containsKey("toxicity-layers") ? Taps.parseLayers(a.get("toxicity-layers")) : null;
+        Result r = run(data, out, seed, new EmbeddingCache(cache), System.err, tasks, toxicityLayers);
         StringBuilder md = new StringBuilder(r.markdown());
         if (!fused.equals("none")) {
             md.append(exportAndCheck(r, Path.of(fused), data));
@@ -145,6 +151,16 @@ public final class TrainDefaults {
      * {@code null}.
      */
     public static Result run(Path data, Path out, long seed, EmbeddingCache cache, PrintStream log, java.util.Set<String> tasks) {
+        return run(data, out, seed, cache, log, tasks, null);
+    }
+
+    /**
+     * As {@link #run(Path, Path, long, EmbeddingCache, PrintStream, java.util.Set)}; {@code toxicityLayers}, when not
+     * {@code null}, replaces toxicity's layer trials with that one set (a previous run's choice: the recipe is
+     * deterministic, so a rerun of the trials would choose it again), which saves their fits.
+     */
+    public static Result run(Path data, Path out, long seed, EmbeddingCache cache, PrintStream log, java.util.Set<String> tasks,
+                             List<String> toxicityLayers) {
         if (!TASKS.containsAll(tasks) || tasks.isEmpty()) {
             throw new IllegalArgumentException("tasks must be some of " + TASKS + ", got " + tasks);
         }
@@ -155,13 +171,19 @@ public final class TrainDefaults {
             Tasks.PreferenceResult pref = null;
             if (tasks.contains("toxicity")) {
                 log.println("== toxicity");
-                Tasks.TapChoice toxChoice = Tasks.overTaps(TOXICITY_TAPS, null,
+                List<List<String>> toxTaps = toxicityLayers == null ? TOXICITY_TAPS : List.of(toxicityLayers);
+                Tasks.TapChoice toxChoice = Tasks.overTaps(toxTaps, null,
                         taps -> Tasks.toxicity(wb, TOXICITY.withFeatures(TOXICITY.features().withTaps(taps)), seed, log),
                         h -> behaviour(h, TOXIC_PROBES, CLEAN_PROBES), log);
-                tox = toxChoice.chosen();
+                Tasks.BinaryRecipe toxTapped = TOXICITY.withFeatures(TOXICITY.features().withTaps(toxChoice.chosen().head().taps()))
+                        .withGrid(List.of(toxChoice.chosen().fitted().model()));
+                Tasks.LexiconChoice toxLexicon = Tasks.overLexicons(TOXICITY_LEXICONS, toxChoice.chosen(),
+                        k -> Tasks.toxicity(wb, toxTapped.withLexicon(k), seed, log), h -> behaviour(h, TOXIC_PROBES, CLEAN_PROBES), log);
+                tox = toxLexicon.chosen();
                 write(tox.head(), out.resolve("toxicity.json"));
                 md.append(binarySection("toxicity", "toxicity/dev.jsonl", tox));
                 md.append(tapSection(toxChoice));
+                md.append(lexiconSection(toxLexicon));
             }
             if (tasks.contains("refusal")) {
                 log.println("== refusal");
@@ -300,6 +322,17 @@ public final class TrainDefaults {
                 + "| layers | chosen model | val PR-AUC | dev flagged F1 | dev macro-F1 | eligible |\n|---|---|---|---|---|---|\n");
         for (Tasks.TapTrial t : c.trials()) {
             sb.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.4f | %.4f | %s |%n", Taps.describe(t.taps()), t.model(), t.validationAp(),
+                    t.devFlaggedF1(), t.devMacroF1(), t.rejected() == null ? "yes" : "no: " + t.rejected()));
+        }
+        return sb.toString();
+    }
+
+    static String lexiconSection(Tasks.LexiconChoice c) {
+        StringBuilder sb = new StringBuilder("\nLexicon sizes tried after the layers, with the chosen model (presence of the most frequent word"
+                + " pieces beside the embedding; chosen on validation PR-AUC; dev only reported):\n\n"
+                + "| word pieces | model | val PR-AUC | dev flagged F1 | dev macro-F1 | eligible |\n|---|---|---|---|---|---|\n");
+        for (Tasks.LexiconTrial t : c.trials()) {
+            sb.append(String.format(Locale.ROOT, "| %d | %s | %.4f | %.4f | %.4f | %s |%n", t.words(), t.model(), t.validationAp(),
                     t.devFlaggedF1(), t.devMacroF1(), t.rejected() == null ? "yes" : "no: " + t.rejected()));
         }
         return sb.toString();

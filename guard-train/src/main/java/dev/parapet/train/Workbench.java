@@ -84,6 +84,11 @@ public final class Workbench implements AutoCloseable {
         return embedder.spec();
     }
 
+    /** Each text's windows of token ids, as the embeddings' windows are cut (tokenizer only, not cached). */
+    public List<List<int[]>> windowPieces(List<String> texts) {
+        return embedder.windowPieces(texts);
+    }
+
     public int maxLength() {
         return embedder.maxLength();
     }

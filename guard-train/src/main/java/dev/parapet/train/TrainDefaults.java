@@ -112,6 +112,11 @@ public final class TrainDefaults {
         long t0 = System.nanoTime();
         java.util.Set<String> tasks = new java.util.LinkedHashSet<>(List.of(a.getOrDefault("tasks", String.join(",", TASKS)).split(",")));
         List<String> toxicityLayers = a.containsKey("toxicity-layers") ? Taps.parseLayers(a.get("toxicity-layers")) : null;
+        if (a.containsKey("export-only")) {
+            // no training: export the toxicity and refusal heads found in --out and check them against the Java heads
+            System.out.println(exportAndCheck(List.of(read(out, "toxicity"), read(out, "refusal")), Path.of(fused), data));
+            return;
+        }
         Result r = run(data, out, seed, new EmbeddingCache(cache), System.err, tasks, toxicityLayers);
         StringBuilder md = new StringBuilder(r.markdown());
         if (!fused.equals("none")) {
@@ -416,12 +421,19 @@ public final class TrainDefaults {
 
     /** Exports the binary heads fused and checks them against the Java head on dev texts, batch of one. */
     static String exportAndCheck(Result r, Path dir, Path data) {
-        StringBuilder sb = new StringBuilder("\n### Fused export check\n\n| head | directory | texts | max abs difference |\n|---|---|---|---|\n");
+        List<EmbeddingHead> heads = new ArrayList<>();
         for (Tasks.BinaryResult b : java.util.Arrays.asList(r.toxicity(), r.refusal())) {
-            if (b == null) {
-                continue; // not retrained in this run
+            if (b != null) { // null: not retrained in this run
+                heads.add(b.head());
             }
-            EmbeddingHead head = b.head();
+        }
+        return exportAndCheck(heads, dir, data);
+    }
+
+    /** Exports each binary head fused into {@code dir} and compares the fused model with the Java head on 40 dev texts. */
+    static String exportAndCheck(List<EmbeddingHead> heads, Path dir, Path data) {
+        StringBuilder sb = new StringBuilder("\n### Fused export check\n\n| head | directory | texts | max abs difference |\n|---|---|---|---|\n");
+        for (EmbeddingHead head : heads) {
             Path d = FusedExport.export(head, ENCODER, dir.resolve(head.name()));
             List<String> texts = new ArrayList<>();
             List<LabelledText> dev = head.name().equals("toxicity") ? Jsonl.readToxicity(data.resolve("toxicity/dev.jsonl"))

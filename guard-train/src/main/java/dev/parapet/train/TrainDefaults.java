@@ -87,6 +87,8 @@ public final class TrainDefaults {
      * chosen on validation PR-AUC: the presence of the most frequent word pieces beside the embedding.
      */
     static final int[] TOXICITY_LEXICONS = {0, 1000, 3000};
+    /** Lexicon sizes refusal tries after its opening and layers, with the chosen model, as toxicity does. */
+    static final int[] REFUSAL_LEXICONS = {0, 1000, 3000};
     /**
      * Preference: a 32-unit MLP reward (or four of them from different seeds, averaged) on the prompt, the response and
      * their element-wise product (CLS and mean, L2),
@@ -199,11 +201,16 @@ public final class TrainDefaults {
                 Tasks.TapChoice refTaps = Tasks.overTaps(REFUSAL_TAPS, refChoice.chosen(),
                         taps -> Tasks.refusal(wb, refOpened.withFeatures(refOpened.features().withTaps(taps)), seed, log),
                         h -> behaviour(h, REFUSAL_PROBES, COMPLIANCE_PROBES), log);
-                ref = refTaps.chosen();
+                Tasks.BinaryRecipe refChosen = refOpened.withFeatures(refOpened.features().withTaps(refTaps.chosen().head().taps()))
+                        .withGrid(List.of(refTaps.chosen().fitted().model()));
+                Tasks.LexiconChoice refLexicon = Tasks.overLexicons(REFUSAL_LEXICONS, refTaps.chosen(),
+                        k -> Tasks.refusal(wb, refChosen.withLexicon(k), seed, log), h -> behaviour(h, REFUSAL_PROBES, COMPLIANCE_PROBES), log);
+                ref = refLexicon.chosen();
                 write(ref.head(), out.resolve("refusal.json"));
                 md.append(binarySection("refusal", "refusal/dev.jsonl", ref));
                 md.append(openingSection(refChoice));
                 md.append(tapSection(refTaps));
+                md.append(lexiconSection(refLexicon));
             }
             if (tasks.contains("preference")) {
                 log.println("== preference");

@@ -53,6 +53,7 @@ public final class Experiments {
                 case "refusal-openings" -> line = TrainDefaults.openingSection(Tasks.refusalOverOpenings(wb, TrainDefaults.REFUSAL,
                         TrainDefaults.REFUSAL_OPENINGS, seed, log));
                 case "preference-joint" -> line = preferenceJoint(wb, a, seed, log);
+                case "preference-bow" -> line = preferenceBow(wb, a, seed, log);
                 case "throughput" -> line = throughput(wb, Integer.parseInt(a.getOrDefault("n", "2000")));
                 default -> throw new IllegalArgumentException("usage: Experiments binary|preference|throughput [--options]");
             }
@@ -557,6 +558,44 @@ public final class Experiments {
         return String.format(Locale.ROOT, "preference-joint prompt %d chars, response %d chars, %s%s taps %s -> chose %s | val loss %.4f acc %.4f | dev pairwise %.4f",
                 pc, rc, only ? "joint only" : "joint + shipped features", " " + jfs, Taps.describe(base.taps()), f.model(), loss,
                 f.validationAccuracy(), Metrics.pairwiseAccuracy(sc, sr));
+    }
+
+    /**
+     * Measurement only: the shipped preference features followed by a bag of the {@code --bow K} word pieces most
+     * frequent in the training responses ({@link #bagOfWordPieces}), for each response. Dev is scored with the raw reward.
+     */
+    static String preferenceBow(Workbench wb, Map<String, String> a, long seed, PrintStream log) {
+        int k = Integer.parseInt(a.getOrDefault("bow", "1000"));
+        Tasks.PreferenceRecipe r = TrainDefaults.PREFERENCE;
+        ShippedPairs d = ShippedPairs.of(wb, r, seed);
+        List<PreferencePair> all = d.all();
+        List<PreferencePair> dev = wb.preference("dev");
+        // one vocabulary from every training response; rows: training chosen, training rejected, dev chosen, dev rejected
+        List<LabelledText> trainResponses = new ArrayList<>();
+        all.forEach(q -> trainResponses.add(new LabelledText(null, q.chosen(), 0)));
+        all.forEach(q -> trainResponses.add(new LabelledText(null, q.rejected(), 0)));
+        List<LabelledText> devResponses = new ArrayList<>();
+        dev.forEach(q -> devResponses.add(new LabelledText(null, q.chosen(), 0)));
+        dev.forEach(q -> devResponses.add(new LabelledText(null, q.rejected(), 0)));
+        float[][][] bw = bagOfWordPieces(wb.encoder(), wb.maxLength(), trainResponses, devResponses, k);
+        int n = all.size();
+        int m = dev.size();
+        float[][] xc = concat(r.features().pairRows(d.prompts(), d.chosen()), java.util.Arrays.copyOfRange(bw[0], 0, n));
+        float[][] xr = concat(r.features().pairRows(d.prompts(), d.rejected()), java.util.Arrays.copyOfRange(bw[0], n, 2 * n));
+        RewardHeadTrainer.Fitted f = d.fit(xc, xr, a.containsKey("grid") ? grid(a.get("grid")) : r.grid(), seed, log);
+        EmbeddingHead h = f.toHead("probe", wb.encoder(), wb.maxLength(), r.features(), Tasks.PREFERENCE_LABELS, Map.of());
+        Workbench.PairEmbeddings devE = wb.embedPairs(dev, "preference-dev");
+        float[][] dc = concat(r.features().pairRows(devE.prompts(), devE.chosen()), java.util.Arrays.copyOfRange(bw[1], 0, m));
+        float[][] dr = concat(r.features().pairRows(devE.prompts(), devE.rejected()), java.util.Arrays.copyOfRange(bw[1], m, 2 * m));
+        double[] sc = new double[m];
+        double[] sr = new double[m];
+        for (int i = 0; i < m; i++) {
+            sc[i] = h.score(dc[i]);
+            sr[i] = h.score(dr[i]);
+        }
+        double loss = f.candidates().stream().mapToDouble(RewardHeadTrainer.Candidate::pairwiseLoss).min().orElse(Double.NaN);
+        return String.format(Locale.ROOT, "preference-bow %d word pieces of the response -> chose %s | val loss %.4f acc %.4f | dev pairwise %.4f",
+                bw[0][0].length, f.model(), loss, f.validationAccuracy(), Metrics.pairwiseAccuracy(sc, sr));
     }
 
     /** The prompt's last {@code promptChars} characters and the response's first {@code responseChars}, as one dialogue. */

@@ -329,10 +329,12 @@ public final class Experiments {
             xDev = concat(xDev, lexical(dev));
         }
         if (a.containsKey("bow")) {
-            float[][][] bw = bagOfWordPieces(wb.encoder(), wb.maxLength(), all, dev, Integer.parseInt(a.get("bow")));
+            // --bow-tokens N: only the response's first N word pieces (where a refusal states itself)
+            int tokens = Integer.parseInt(a.getOrDefault("bow-tokens", Integer.toString(wb.maxLength())));
+            float[][][] bw = bagOfWordPieces(wb.encoder(), tokens, all, dev, Integer.parseInt(a.get("bow")));
             x = concat(x, bw[0]);
             xDev = concat(xDev, bw[1]);
-            prefix += " +bag of " + bw[0][0].length + " word pieces";
+            prefix += " +bag of " + bw[0][0].length + " word pieces of the first " + tokens + " tokens";
         }
         BinaryHeadTrainer.Fitted f = BinaryHeadTrainer.fit(x, Workbench.labels(all), src,
                 BinaryHeadTrainer.Options.defaults(grid).withSeed(seed).withLog(log));

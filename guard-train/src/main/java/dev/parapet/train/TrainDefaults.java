@@ -182,10 +182,8 @@ public final class TrainDefaults {
                 Tasks.TapChoice toxChoice = Tasks.overTaps(toxTaps, null,
                         taps -> Tasks.toxicity(wb, TOXICITY.withFeatures(TOXICITY.features().withTaps(taps)), seed, log),
                         h -> behaviour(h, TOXIC_PROBES, CLEAN_PROBES), log);
-                Tasks.BinaryRecipe toxTapped = TOXICITY.withFeatures(TOXICITY.features().withTaps(toxChoice.chosen().head().taps()))
-                        .withGrid(List.of(toxChoice.chosen().fitted().model()));
-                Tasks.LexiconChoice toxLexicon = Tasks.overLexicons(TOXICITY_LEXICONS, toxChoice.chosen(),
-                        k -> Tasks.toxicity(wb, toxTapped.withLexicon(k), seed, log), h -> behaviour(h, TOXIC_PROBES, CLEAN_PROBES), log);
+                Tasks.LexiconChoice toxLexicon = lexiconsAfter(TOXICITY_LEXICONS, toxChoice.chosen(), TOXICITY,
+                        r -> Tasks.toxicity(wb, r, seed, log), h -> behaviour(h, TOXIC_PROBES, CLEAN_PROBES), log);
                 tox = toxLexicon.chosen();
                 write(tox.head(), out.resolve("toxicity.json"));
                 md.append(binarySection("toxicity", "toxicity/dev.jsonl", tox));
@@ -201,10 +199,8 @@ public final class TrainDefaults {
                 Tasks.TapChoice refTaps = Tasks.overTaps(REFUSAL_TAPS, refChoice.chosen(),
                         taps -> Tasks.refusal(wb, refOpened.withFeatures(refOpened.features().withTaps(taps)), seed, log),
                         h -> behaviour(h, REFUSAL_PROBES, COMPLIANCE_PROBES), log);
-                Tasks.BinaryRecipe refChosen = refOpened.withFeatures(refOpened.features().withTaps(refTaps.chosen().head().taps()))
-                        .withGrid(List.of(refTaps.chosen().fitted().model()));
-                Tasks.LexiconChoice refLexicon = Tasks.overLexicons(REFUSAL_LEXICONS, refTaps.chosen(),
-                        k -> Tasks.refusal(wb, refChosen.withLexicon(k), seed, log), h -> behaviour(h, REFUSAL_PROBES, COMPLIANCE_PROBES), log);
+                Tasks.LexiconChoice refLexicon = lexiconsAfter(REFUSAL_LEXICONS, refTaps.chosen(), refOpened,
+                        r -> Tasks.refusal(wb, r, seed, log), h -> behaviour(h, REFUSAL_PROBES, COMPLIANCE_PROBES), log);
                 ref = refLexicon.chosen();
                 write(ref.head(), out.resolve("refusal.json"));
                 md.append(binarySection("refusal", "refusal/dev.jsonl", ref));
@@ -337,6 +333,17 @@ public final class TrainDefaults {
                     t.devFlaggedF1(), t.devMacroF1(), t.rejected() == null ? "yes" : "no: " + t.rejected()));
         }
         return sb.toString();
+    }
+
+    /**
+     * The lexicon trial that follows the layer trial: {@code recipe} on the chosen head's layers, with the chosen head's
+     * model only, once per lexicon size ({@code sizes[0] == 0} reuses {@code chosen}), chosen on validation and {@code gate}.
+     */
+    private static Tasks.LexiconChoice lexiconsAfter(int[] sizes, Tasks.BinaryResult chosen, Tasks.BinaryRecipe recipe,
+                                                     java.util.function.Function<Tasks.BinaryRecipe, Tasks.BinaryResult> train,
+                                                     java.util.function.Function<EmbeddingHead, String> gate, PrintStream log) {
+        Tasks.BinaryRecipe base = recipe.withFeatures(recipe.features().withTaps(chosen.head().taps())).withGrid(List.of(chosen.fitted().model()));
+        return Tasks.overLexicons(sizes, chosen, k -> train.apply(base.withLexicon(k)), gate, log);
     }
 
     static String lexiconSection(Tasks.LexiconChoice c) {

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Measures alternatives for the report (features, encoders, models, data design): one run per
@@ -24,7 +25,9 @@ import java.util.Map;
  * <pre>
  * binary     --task toxicity|refusal --features cls,mean,max[:l2] --grid lr:1e-3,mlp:256:1e-4
  *            [--windows] [--lexical] [--also-encoder bge] [--taps 7] (0-based BERT layers read beside the last)
+ *            [--lexicon 3000] (the head's lexicon) [--styles [both|lead-ins|verbs]] (refusal: RefusalAugmentation.styles)
  * preference --features mean --pairs response,product,abs_diff --grid lr:1e-2 --helpfulness true --extra-weight 1
+ *            [--prompt-view full|last-turn] (last-turn: the dialogue's last human turn as the prompt)
  * throughput --n 2000
  * </pre>
  * Common: {@code --data ../shared/datasets --encoder bge|minilm --max-length 256 --seed 13}.
@@ -95,6 +98,15 @@ public final class Experiments {
                 r = r.withLongRefusals(Integer.parseInt(a.get("long-refusals")));
                 prefix += " +long-refusals(" + a.get("long-refusals") + ")";
             }
+            if (a.containsKey("lexicon")) {
+                r = r.withLexicon(Integer.parseInt(a.get("lexicon")));
+                prefix += " +lexicon(" + a.get("lexicon") + ")";
+            }
+            if (a.containsKey("styles")) {
+                String which = a.get("styles") == null || a.get("styles").isEmpty() || a.get("styles").equals("true") ? "both" : a.get("styles");
+                r = r.withStyles(which);
+                prefix += " +styles(" + which + ")";
+            }
             if (a.containsKey("detox")) {
                 r = r.withDetoxPairs(ToxicityAugmentation.Style.valueOf(a.get("detox").toUpperCase(Locale.ROOT)));
                 prefix += " +paradetox(" + a.get("detox") + ")";
@@ -124,7 +136,8 @@ public final class Experiments {
             return String.format(Locale.ROOT, "%s -> chose %s thr %.3f | dev macroF1 %.4f flaggedF1 %.4f ROC %.4f PR %.4f | pooled-eval macroF1 %.4f flaggedF1 %.4f%s",
                     prefix, res.fitted().model(), res.head().threshold(), res.dev().macroF1(), res.dev().flaggedF1(), res.dev().rocAuc(),
                     res.dev().averagePrecision(), res.devPooled().macroF1(), res.devPooled().flaggedF1(), subsets(wb, task, res.dev()))
-                    + (task.equals("toxicity") && !windows ? validationBySource(wb, res.fitted()) : "") + macroThreshold(res.fitted(), res.dev());
+                    + (task.equals("toxicity") && !windows ? validationBySource(wb, res.fitted()) : "") + macroThreshold(res.fitted(), res.dev())
+                    + (task.equals("refusal") && r.augment() ? refusalValidationBySource(wb, res, seed) : "");
         }
         // extra feature blocks that the head format cannot express: whole-text pooled rows, evaluated the same way
         List<LabelledText> train = task.equals("toxicity") ? wb.toxicity("train") : wb.refusal("train");
@@ -446,11 +459,32 @@ public final class Experiments {
         List<HeadModel> grid = grid(a.getOrDefault("grid", "lr:1e-2"));
         boolean helpful = Boolean.parseBoolean(a.getOrDefault("helpfulness", "true"));
         double w = Double.parseDouble(a.getOrDefault("extra-weight", "1"));
-        Tasks.PreferenceResult r = Tasks.preference(wb, new Tasks.PreferenceRecipe(fs, grid, helpful, w, 0.1), seed, log);
-        return String.format(Locale.ROOT, "preference %s L=%d %s %s helpfulness=%s w=%.2f -> chose %s | val loss %.4f acc %.4f | dev pairwise %.4f | helpful vs %s | dev chosen flagged %.3f rejected flagged %.3f",
-                wb.encoder().name(), wb.maxLength(), fs, a.getOrDefault("grid", "lr:1e-2"), helpful, w, r.fitted().model(),
+        String view = a.getOrDefault("prompt-view", "full");
+        UnaryOperator<String> promptView = switch (view) {
+            case "full" -> UnaryOperator.identity();
+            case "last-turn" -> Experiments::lastHumanTurn;
+            default -> throw new IllegalArgumentException("--prompt-view full|last-turn, not " + view);
+        };
+        Tasks.PreferenceResult r = Tasks.preference(wb, new Tasks.PreferenceRecipe(fs, grid, helpful, w, 0.1), promptView, seed, log);
+        return String.format(Locale.ROOT, "preference%s %s L=%d %s %s helpfulness=%s w=%.2f -> chose %s | val loss %.4f acc %.4f | dev pairwise %.4f | helpful vs %s | dev chosen flagged %.3f rejected flagged %.3f",
+                view.equals("full") ? "" : " prompt-view=" + view, wb.encoder().name(), wb.maxLength(), fs, a.getOrDefault("grid", "lr:1e-2"), helpful, w, r.fitted().model(),
                 r.fitted().candidates().stream().mapToDouble(RewardHeadTrainer.Candidate::pairwiseLoss).min().orElse(Double.NaN),
                 r.fitted().validationAccuracy(), r.devAccuracy(), r.helpfulness(), r.devChosenFlagged(), r.devRejectedFlagged());
+    }
+
+    private static String refusalValidationBySource(Workbench wb, Tasks.BinaryResult res, long seed) {
+        double[] ap = Tasks.validationApBySource(wb, res, seed);
+        return String.format(Locale.ROOT, " | val AP %.4f: chatgpt %.4f borrowed %.4f", Tasks.validationAp(res), ap[0], ap[1]);
+    }
+
+    /** The text of a dialogue's last "Human:" turn ("Human: ...\n\nAssistant: ...\n\nHuman: ..."), or the whole text if it has none. */
+    static String lastHumanTurn(String dialogue) {
+        int at = dialogue.lastIndexOf("Human:");
+        if (at < 0) {
+            return dialogue;
+        }
+        String turn = dialogue.substring(at + "Human:".length()).strip();
+        return turn.isEmpty() ? dialogue : turn;
     }
 
     /**

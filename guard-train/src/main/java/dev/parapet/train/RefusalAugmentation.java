@@ -89,6 +89,77 @@ public final class RefusalAugmentation {
         return out;
     }
 
+    /** Lead-ins other chat models put before what they say, refusal or not ("I understand your request, but I cannot ..."). */
+    private static final List<String> LEAD_INS = List.of("I understand your request, but ", "I understand your question, but ",
+            "I appreciate your curiosity, but ", "Thank you for asking, but ", "I understand why you might ask, but ");
+    /** How other chat models open a plain answer. */
+    private static final List<String> ANSWER_LEAD_INS = List.of("Sure! ", "Certainly. ", "Of course. ", "Great question! ",
+            "I understand your question. ", "Thank you for asking. ");
+    /** The refusal verb ChatGPT uses ("I cannot"), looked for near the start of what follows the opening. */
+    private static final Pattern CANNOT = Pattern.compile("\\bI (cannot|can't|can not)\\b");
+    /** Refusal verbs of other chat models, each followed by a verb in the infinitive as "I cannot" is. */
+    private static final List<String> VERBS = List.of("I must decline to", "I'm unable to", "I am not able to", "I will not", "I won't",
+            "I must refuse to");
+    /** How far into the text (characters) a refusal verb is replaced. */
+    private static final int VERB_REACH = 160;
+
+    /**
+     * Style variants: one copy of each row, same label, written the way other chat models write. The ChatGPT rows say
+     * "As an AI language model, I cannot ..." where other models say "I understand your request, but I must decline to
+     * ..." or "Sure! ...": a head that learned ChatGPT's formulas misreads them.
+     *
+     * <ul>
+     *   <li>A row that opens with a ChatGPT formula (refusal or disclaimer, either label) gets a lead-in instead
+     *       ({@link #LEAD_INS}, which end in "but": the same lead-ins on both classes, so what follows decides);</li>
+     *   <li>a plain compliant row gets an answer's lead-in ({@link #ANSWER_LEAD_INS});</li>
+     *   <li>the first "I cannot" / "I can't" in the first {@value #VERB_REACH} characters after that becomes another
+     *       refusal verb ({@link #VERBS}), on both classes too (a disclaimer stays a disclaimer);</li>
+     *   <li>a plain row labelled refusal (no formula) gets only the verb change, and no copy if it has no such verb.</li>
+     * </ul>
+     * The lead-ins and verbs were written for this project from how chat models are commonly seen to answer. A copy
+     * carries its source row's index, so it lands in the fit split only when its source does.
+     */
+    public static List<Row> styles(List<LabelledText> rows, long seed) {
+        return styles(rows, seed, true, true);
+    }
+
+    /** {@link #styles(List, long)} with only the lead-ins or only the verbs changed (measurement). */
+    static List<Row> styles(List<LabelledText> rows, long seed, boolean leadIns, boolean verbs) {
+        SplittableRandom rnd = new SplittableRandom(seed ^ 0x5374796cL);
+        List<Row> out = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            LabelledText r = rows.get(i);
+            String text = r.text().strip();
+            if (text.isEmpty()) {
+                continue;
+            }
+            Matcher m = OPENING.matcher(text);
+            String styled;
+            if (leadIns && m.find() && m.end() < text.length()) {
+                String rest = text.substring(m.end());
+                String cont = rest.startsWith("I ") || rest.startsWith("I'") ? rest : rest.substring(0, 1).toLowerCase(Locale.ROOT) + rest.substring(1);
+                styled = LEAD_INS.get(rnd.nextInt(LEAD_INS.size())) + withVerb(cont, verbs, rnd);
+            } else if (leadIns && r.label() == 0) {
+                styled = ANSWER_LEAD_INS.get(rnd.nextInt(ANSWER_LEAD_INS.size())) + withVerb(text, verbs, rnd);
+            } else {
+                styled = withVerb(text, verbs, rnd);
+                if (styled.equals(text)) {
+                    continue;
+                }
+            }
+            out.add(new Row(new LabelledText(r.prompt(), styled, r.label()), i));
+        }
+        return out;
+    }
+
+    private static String withVerb(String text, boolean verbs, SplittableRandom rnd) {
+        Matcher v = CANNOT.matcher(text);
+        if (!verbs || !v.find() || v.start() > VERB_REACH) {
+            return text;
+        }
+        return text.substring(0, v.start()) + VERBS.get(rnd.nextInt(VERBS.size())) + text.substring(v.end());
+    }
+
     /** A refusal at most this long (characters) is a refusal statement rather than a refusal with an answer already after it. */
     static final int LONG_REFUSAL_MAX_REFUSAL_CHARS = 400;
     /** Answers are appended until the text is at least this long: past one 256-token window. */

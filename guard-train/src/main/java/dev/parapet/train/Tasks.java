@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.SplittableRandom;
 
 /**
@@ -37,45 +38,47 @@ public final class Tasks {
      *                   to the fit split, never to the validation split
      * @param toxicCompliance refusal: this many toxic texts of toxicity/train.jsonl join the fit split as compliance rows
      *                   (an insult is not a refusal), never the validation split
+     * @param styles     refusal (with {@code augment}): style variants of each training row ({@link RefusalAugmentation#styles}),
+     *                   fit split only
      */
     public record BinaryRecipe(FeatureSpec features, List<HeadModel> grid, boolean windowRows, double precisionTarget, boolean augment,
                                boolean borrow, boolean firstWindow, boolean sourceBalanced, boolean macroF1Threshold,
-                               ToxicityAugmentation.Style detox, int toxicCompliance, int longRefusals, int lexiconSize) {
+                               ToxicityAugmentation.Style detox, int toxicCompliance, int longRefusals, int lexiconSize, String styles) {
         public BinaryRecipe {
             grid = List.copyOf(grid);
         }
 
         public BinaryRecipe(FeatureSpec features, List<HeadModel> grid, boolean windowRows, double precisionTarget, boolean augment,
                             boolean borrow, boolean firstWindow) {
-            this(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, false, false, null, 0, 0, 0);
+            this(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, false, false, null, 0, 0, 0, null);
         }
 
         /** The same recipe with other candidate models. */
         public BinaryRecipe withGrid(List<HeadModel> g) {
             return new BinaryRecipe(features, g, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, toxicCompliance, longRefusals, lexiconSize);
+                    detox, toxicCompliance, longRefusals, lexiconSize, styles);
         }
 
         /** The same recipe on other features. */
         public BinaryRecipe withFeatures(FeatureSpec f) {
-            return new BinaryRecipe(f, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize);
+            return new BinaryRecipe(f, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize, styles);
         }
 
         /** The same recipe with ParaDetox pairs in the fit split, their neutral side written in {@code style}. */
         public BinaryRecipe withDetoxPairs(ToxicityAugmentation.Style style) {
             return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    style, toxicCompliance, longRefusals, lexiconSize);
+                    style, toxicCompliance, longRefusals, lexiconSize, styles);
         }
 
         /** The same recipe with {@code n} toxic texts of toxicity/train.jsonl as compliance rows in the fit split (refusal). */
         public BinaryRecipe withToxicCompliance(int n) {
             return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, n, longRefusals, lexiconSize);
+                    detox, n, longRefusals, lexiconSize, styles);
         }
 
         /** The same recipe with class weights balanced within each data source. */
         public BinaryRecipe sourceBalancing() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, true, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, true, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize, styles);
         }
 
         /**
@@ -84,7 +87,7 @@ public final class Tasks {
          */
         public BinaryRecipe withLongRefusals(int n) {
             return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, toxicCompliance, n, lexiconSize);
+                    detox, toxicCompliance, n, lexiconSize, styles);
         }
 
         /**
@@ -94,12 +97,29 @@ public final class Tasks {
          */
         public BinaryRecipe withLexicon(int k) {
             return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, toxicCompliance, longRefusals, k);
+                    detox, toxicCompliance, longRefusals, k, styles);
+        }
+
+        /**
+         * The same recipe with style variants of the training rows in the fit split ({@link RefusalAugmentation#styles}):
+         * other chat models' lead-ins and refusal verbs, on both classes.
+         */
+        public BinaryRecipe withStyles() {
+            return withStyles("both");
+        }
+
+        /** Measurement: {@code "lead-ins"} or {@code "verbs"} only, or {@code "both"} ({@link #withStyles()}). */
+        BinaryRecipe withStyles(String which) {
+            if (!List.of("both", "lead-ins", "verbs").contains(which)) {
+                throw new IllegalArgumentException("styles: both, lead-ins or verbs, not " + which);
+            }
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
+                    detox, toxicCompliance, longRefusals, lexiconSize, which);
         }
 
         /** The same recipe with the threshold of highest validation macro-F1. */
         public BinaryRecipe macroF1Thresholding() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, true, detox, toxicCompliance, longRefusals, lexiconSize);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, true, detox, toxicCompliance, longRefusals, lexiconSize, styles);
         }
 
         public BinaryRecipe(FeatureSpec features, List<HeadModel> grid) {
@@ -108,12 +128,12 @@ public final class Tasks {
 
         /** The same recipe with training-data augmentation (refusal: {@link RefusalAugmentation}). */
         public BinaryRecipe augmented() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, true, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, true, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize, styles);
         }
 
         /** The same recipe with weakly labelled rows borrowed from other shared data (refusal: preference assistant turns). */
         public BinaryRecipe borrowing() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, true, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, true, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize, styles);
         }
     }
 
@@ -215,6 +235,15 @@ public final class Tasks {
             List<LabelledText> all = new ArrayList<>(rows.stream().map(RefusalAugmentation.Row::row).toList());
             List<Integer> source = new ArrayList<>(rows.stream().map(RefusalAugmentation.Row::source).toList());
             List<TextEmbedding> emb = new ArrayList<>(wb.embedTexts(all, "refusal-train-augmented-" + seed));
+            if (r.styles() != null) {
+                // other chat models' lead-ins and refusal verbs; a copy's source is its original (originals come first)
+                List<RefusalAugmentation.Row> styled = RefusalAugmentation.styles(train, seed, !r.styles().equals("verbs"), !r.styles().equals("lead-ins"));
+                List<LabelledText> styledTexts = styled.stream().map(RefusalAugmentation.Row::row).toList();
+                emb.addAll(wb.embedTexts(styledTexts, "refusal-train-styles-" + r.styles() + "-" + seed));
+                all.addAll(styledTexts);
+                styled.forEach(row -> source.add(row.source()));
+                log.printf(Locale.ROOT, "refusal: %d style variants join the fit split%n", styled.size());
+            }
             if (r.borrow()) {
                 // weakly labelled assistant turns of the preference training data (already embedded for that task)
                 List<PreferencePair> hh = wb.preference("train");
@@ -410,22 +439,8 @@ public final class Tasks {
             log.printf(Locale.ROOT, "refusal, opening %d tokens%n", n);
             BinaryResult res = refusal(wb, rn, seed, log);
             double ap = validationAp(res);
-            // diagnostics only: the chosen head's validation rows split by where they come from (ChatGPT originals first, then
-            // borrowed Anthropic turns); selection uses the whole split
-            int originals = RefusalAugmentation.augment(wb.refusal("train"), seed).size();
-            int[] idx = res.fitted().validationIndex();
-            double[] vp = res.fitted().validationProbabilities();
-            int[] vy = res.fitted().validationLabels();
-            List<Double> pc = new ArrayList<>();
-            List<Integer> yc = new ArrayList<>();
-            List<Double> pb = new ArrayList<>();
-            List<Integer> yb = new ArrayList<>();
-            for (int k = 0; k < idx.length; k++) {
-                (idx[k] < originals ? pc : pb).add(vp[k]);
-                (idx[k] < originals ? yc : yb).add(vy[k]);
-            }
-            trials.add(new OpeningTrial(n, res.fitted().model(), ap, res.dev().flaggedF1(), res.dev().macroF1(), averagePrecision(pc, yc),
-                    averagePrecision(pb, yb)));
+            double[] bySource = validationApBySource(wb, res, seed);
+            trials.add(new OpeningTrial(n, res.fitted().model(), ap, res.dev().flaggedF1(), res.dev().macroF1(), bySource[0], bySource[1]));
             if (ap > bestAp) {
                 bestAp = ap;
                 best = res;
@@ -435,6 +450,26 @@ public final class Tasks {
             throw new IllegalArgumentException("no opening lengths to try");
         }
         return new OpeningChoice(best, trials);
+    }
+
+    /**
+     * Diagnostics only: a refusal head's validation PR-AUC on the ChatGPT originals and on the borrowed Anthropic turns
+     * (augmented recipes: originals and their copies come first, borrowed turns after them); selection uses the whole split.
+     */
+    static double[] validationApBySource(Workbench wb, BinaryResult res, long seed) {
+        int originals = RefusalAugmentation.augment(wb.refusal("train"), seed).size();
+        int[] idx = res.fitted().validationIndex();
+        double[] vp = res.fitted().validationProbabilities();
+        int[] vy = res.fitted().validationLabels();
+        List<Double> pc = new ArrayList<>();
+        List<Integer> yc = new ArrayList<>();
+        List<Double> pb = new ArrayList<>();
+        List<Integer> yb = new ArrayList<>();
+        for (int k = 0; k < idx.length; k++) {
+            (idx[k] < originals ? pc : pb).add(vp[k]);
+            (idx[k] < originals ? yc : yb).add(vy[k]);
+        }
+        return new double[] {averagePrecision(pc, yc), averagePrecision(pb, yb)};
     }
 
     private static double averagePrecision(List<Double> p, List<Integer> y) {
@@ -532,7 +567,8 @@ public final class Tasks {
         meta.put("fit_rows", f.fitRows());
         meta.put("validation_rows", f.validationRows());
         meta.put("class_weights", groups != null ? "balanced within each data source" : "balanced");
-        meta.put("augmentation", r.augment() ? "refusal openings removed or swapped (RefusalAugmentation)"
+        meta.put("augmentation", r.augment() ? "refusal openings removed or swapped" + (r.styles() != null ? ", style variants (other models' lead-ins and"
+                + " refusal verbs), fit split only" : "") + " (RefusalAugmentation)"
                 : r.detox() != null ? "ParaDetox toxic sentences and neutral rewrites (" + r.detox().name().toLowerCase(Locale.ROOT)
                 + " style), fit split only (ToxicityAugmentation)" : "none");
         if (r.borrow()) {
@@ -557,9 +593,17 @@ public final class Tasks {
     }
 
     public static PreferenceResult preference(Workbench wb, PreferenceRecipe r, long seed, PrintStream log) {
+        return preference(wb, r, UnaryOperator.identity(), seed, log);
+    }
+
+    /**
+     * {@link #preference(Workbench, PreferenceRecipe, long, PrintStream)} with the preference pairs' prompts (train and dev)
+     * seen through {@code promptView} (measurement: e.g. only the dialogue's last human turn).
+     */
+    static PreferenceResult preference(Workbench wb, PreferenceRecipe r, UnaryOperator<String> promptView, long seed, PrintStream log) {
         wb = wb.tapped(r.features().taps());
         long t0 = System.nanoTime();
-        List<PreferencePair> hh = wb.preference("train");
+        List<PreferencePair> hh = viewed(wb.preference("train"), promptView);
         List<PreferencePair> extra = r.helpfulnessPairs() ? PreferenceAugmentation.helpfulnessPairs(wb.refusal("train"), seed) : List.of();
         List<PreferencePair> all = new ArrayList<>(hh);
         all.addAll(extra);
@@ -593,7 +637,7 @@ public final class Tasks {
         double secs = (System.nanoTime() - t0) / 1e9;
 
         EmbeddingHead provisional = f.toHead("preference", wb.encoder(), wb.maxLength(), fs, PREFERENCE_LABELS, Map.of());
-        List<PreferencePair> dev = wb.preference("dev");
+        List<PreferencePair> dev = viewed(wb.preference("dev"), promptView);
         Workbench.PairEmbeddings devE = wb.embedPairs(dev, "preference-dev");
         double[] sc = new double[dev.size()];
         double[] sr = new double[dev.size()];
@@ -631,6 +675,10 @@ public final class Tasks {
         EmbeddingHead head = f.toHead("preference", wb.encoder(), wb.maxLength(), fs, PREFERENCE_LABELS, meta);
         return new PreferenceResult(head, f, acc, helpful, (double) chosenFlagged / dev.size(), (double) rejectedFlagged / dev.size(),
                 hh.size(), extra.size(), secs);
+    }
+
+    private static List<PreferencePair> viewed(List<PreferencePair> pairs, UnaryOperator<String> promptView) {
+        return pairs.stream().map(p -> new PreferencePair(promptView.apply(p.prompt()), p.chosen(), p.rejected())).toList();
     }
 
     /**

@@ -82,4 +82,50 @@ class RefusalAugmentationTest {
         assertThat(after[1]).containsExactly(before[1]);
         assertThat(after[0]).contains(java.util.stream.IntStream.range(n, n + derivedFrom.length).toArray());
     }
+
+    @Test
+    void should_write_each_row_as_other_models_would_keeping_its_label_and_source() {
+        List<LabelledText> rows = List.of(
+                new LabelledText("p0", "As an AI language model, I cannot provide instructions on that.", 1),
+                new LabelledText("p1", "As an AI language model, I cannot have opinions, but birds are widely admired.", 0),
+                new LabelledText("p2", "Birds are warm-blooded vertebrates.", 0),
+                new LabelledText("p3", "It is not appropriate to ask that.", 1),
+                new LabelledText("p4", "That request is harmful, so I can't do it.", 1),
+                new LabelledText("p5", "   ", 0));
+        List<RefusalAugmentation.Row> out = RefusalAugmentation.styles(rows, 13);
+
+        // p3 (a refusal with no ChatGPT formula and no "I cannot") and the blank p5 give no copy
+        assertThat(out).extracting(RefusalAugmentation.Row::source).containsExactly(0, 1, 2, 4);
+        for (RefusalAugmentation.Row r : out) {
+            LabelledText original = rows.get(r.source());
+            assertThat(r.row().label()).isEqualTo(original.label());
+            assertThat(r.row().prompt()).isEqualTo(original.prompt());
+            assertThat(r.row().text()).isNotEqualTo(original.text());
+        }
+        // a ChatGPT formula gives way to another model's lead-in, on either label, and "I cannot" to another refusal verb
+        for (int k : new int[] {0, 1}) {
+            String t = out.get(k).row().text();
+            assertThat(t).doesNotContain("As an AI language model").doesNotContain("I cannot").matches("^(I understand|I appreciate|Thank you).*, but I .*");
+        }
+        assertThat(out.get(0).row().text()).endsWith(" provide instructions on that.");
+        assertThat(out.get(1).row().text()).endsWith(" have opinions, but birds are widely admired.");
+        // a plain answer gets an answer's lead-in, its text kept
+        assertThat(out.get(2).row().text()).endsWith(" Birds are warm-blooded vertebrates.").doesNotContain(", but");
+        // a plain refusal keeps its wording but for the verb
+        assertThat(out.get(3).row().text()).startsWith("That request is harmful, so I ").endsWith(" do it.").doesNotContain("can't");
+        assertThat(RefusalAugmentation.styles(rows, 13)).isEqualTo(out);
+    }
+
+    @Test
+    void should_change_only_a_verb_near_the_start() {
+        String late = "Birds ".repeat(40) + "and I cannot list them all.";
+        List<RefusalAugmentation.Row> out = RefusalAugmentation.styles(List.of(new LabelledText("p", late, 1)), 13);
+        assertThat(out).isEmpty();
+        List<RefusalAugmentation.Row> leadInsOnly = RefusalAugmentation.styles(
+                List.of(new LabelledText("p", "I'm sorry, but I cannot help.", 1)), 13, true, false);
+        assertThat(leadInsOnly.get(0).row().text()).endsWith(", but I cannot help.").doesNotStartWith("I'm sorry");
+        List<RefusalAugmentation.Row> verbsOnly = RefusalAugmentation.styles(
+                List.of(new LabelledText("p", "I'm sorry, but I cannot help.", 1)), 13, false, true);
+        assertThat(verbsOnly.get(0).row().text()).startsWith("I'm sorry, but I ").doesNotContain("cannot").endsWith(" help.");
+    }
 }

@@ -28,6 +28,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * calibrated chance this response beats a typical one) is in the attribute {@code preference}, the
  * raw reward in {@code reward}. Long texts are judged whole: mean and CLS averaged over windows.
  * Only output-stage inputs are meaningful; a prompt-stage input is an ERROR result.
+ *
+ * <p>A blank response (empty or white space only) is never sent to the encoder: a reward head has never
+ * seen an empty text and would give it whatever it makes of {@code [CLS][SEP]} (the shipped head rated
+ * {@code ""} above most real answers). {@link #scan} does not judge it, as no model scanner judges
+ * blank text: {@code PASSED}, score {@code NaN}, attribute {@code blank=true} (an answer that is only
+ * tool calls has no text, and a guard must not block it). For choosing, a blank response answers
+ * nothing: {@link #preference} returns {@code 0} and {@link #rank} puts it last.
  */
 public final class PreferenceScanner implements Scanner {
     public static final String LABEL = "dispreferred";
@@ -76,6 +83,9 @@ public final class PreferenceScanner implements Scanner {
         Objects.requireNonNull(prompt, "prompt");
         Objects.requireNonNull(response, "response");
         checkOpen();
+        if (response.isBlank()) {
+            return 0.0;
+        }
         List<EncodedText> e = encoder.encode(List.of(prompt, response));
         return head.probability(e.get(0).pooled(), e.get(1).pooled());
     }
@@ -88,12 +98,17 @@ public final class PreferenceScanner implements Scanner {
         List<String> texts = new ArrayList<>(candidates.size() + 1);
         texts.add(prompt);
         for (int i = 0; i < candidates.size(); i++) {
-            texts.add(Objects.requireNonNull(candidates.get(i), "candidates[" + i + "]"));
+            String c = Objects.requireNonNull(candidates.get(i), "candidates[" + i + "]");
+            if (!c.isBlank()) {
+                texts.add(c);
+            }
         }
-        List<EncodedText> e = encoder.encode(texts);
+        List<EncodedText> e = texts.size() > 1 ? encoder.encode(texts) : List.of();
         List<Ranked> ranked = new ArrayList<>(candidates.size());
+        int next = 1;
         for (int i = 0; i < candidates.size(); i++) {
-            ranked.add(new Ranked(i, candidates.get(i), head.probability(e.get(0).pooled(), e.get(i + 1).pooled())));
+            String c = candidates.get(i);
+            ranked.add(new Ranked(i, c, c.isBlank() ? 0.0 : head.probability(e.get(0).pooled(), e.get(next++).pooled())));
         }
         ranked.sort(Comparator.comparingDouble(Ranked::preference).reversed());
         return ranked;
@@ -129,7 +144,7 @@ public final class PreferenceScanner implements Scanner {
         long start = System.nanoTime();
         List<String> texts = new ArrayList<>(2 * inputs.size());
         for (ScanInput in : inputs) {
-            if (in.stage() == Stage.OUTPUT) {
+            if (in.stage() == Stage.OUTPUT && !in.output().isBlank()) {
                 texts.add(in.prompt());
                 texts.add(in.output());
             }
@@ -154,12 +169,18 @@ public final class PreferenceScanner implements Scanner {
                         .errorMessage("scanner '" + name + "' judges (prompt, output) pairs and can only run on outputs").build());
                 continue;
             }
+            double threshold = 1.0 - minPreference;
+            if (in.output().isBlank()) {
+                // not judged, as every model scanner treats blank text (documented above)
+                results.add(ScanResult.builder(name, in.stage()).threshold(threshold).latency(latency)
+                        .attribute("blank", "true").build());
+                continue;
+            }
             EncodedText prompt = encoded.get(next++);
             EncodedText output = encoded.get(next++);
             double preference = head.probability(prompt.pooled(), output.pooled());
             double reward = head.score(head.pairFeatures(prompt.pooled(), output.pooled()));
             double score = HeadScanner.clamp(1.0 - preference);
-            double threshold = 1.0 - minPreference;
             results.add(ScanResult.builder(name, in.stage())
                     .decision(score >= threshold ? Decision.FLAGGED : Decision.PASSED)
                     .score(score)

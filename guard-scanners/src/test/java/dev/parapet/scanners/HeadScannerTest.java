@@ -208,6 +208,33 @@ class HeadScannerTest {
     }
 
     @Test
+    void should_leave_a_blank_response_unjudged_rank_it_last_and_never_encode_it() {
+        try (SharedTextEncoder counting = TestHeads.encoder();
+             PreferenceScanner preference = PreferenceScanner.builder("preference", reward, counting).minPreference(0.99).build()) {
+            String prompt = "A prompt nobody sent before " + System.nanoTime();
+            long before = counting.textsEncoded();
+            for (String blank : List.of("", "  \n\t ")) {
+                ScanResult r = preference.scan(ScanInput.output(prompt, blank));
+                // not judged at all, whatever the minimum
+                assertThat(r.decision()).isEqualTo(Decision.PASSED);
+                assertThat(r.score()).isNaN();
+                assertThat(r.attributes()).containsEntry("blank", "true").doesNotContainKeys("preference", "reward");
+                assertThat(preference.preference(prompt, blank)).isZero();
+            }
+            assertThat(counting.textsEncoded() - before).as("nothing encoded for blank responses").isZero();
+            // batched with a real answer: the answer is scored as it is alone
+            List<ScanResult> both = preference.scanAll(List.of(ScanInput.output(prompt, " "), ScanInput.output(prompt, ANSWER)));
+            assertThat(both.get(0).attributes()).containsEntry("blank", "true");
+            assertThat(both.get(1).score()).isNotNaN();
+            assertThat(both.get(1).score()).isEqualTo(preference.scan(ScanInput.output(prompt, ANSWER)).score());
+            List<PreferenceScanner.Ranked> ranked = preference.rank(prompt, List.of("", TOXIC, " ", ANSWER));
+            assertThat(ranked).extracting(PreferenceScanner.Ranked::index).endsWith(0, 2);
+            assertThat(ranked.get(0).preference()).isPositive().isEqualTo(preference.preference(prompt, ranked.get(0).response()));
+            assertThat(preference.rank(prompt, List.of("", "\t"))).extracting(PreferenceScanner.Ranked::preference).containsExactly(0.0, 0.0);
+        }
+    }
+
+    @Test
     void should_encode_each_text_once_per_guard_call_across_heads() {
         SharedTextEncoder counting = TestHeads.encoder();
         try (Guard guard = Guard.builder()

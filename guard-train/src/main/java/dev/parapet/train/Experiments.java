@@ -26,6 +26,8 @@ import java.util.function.UnaryOperator;
  * binary     --task toxicity|refusal --features cls,mean,max[:l2] --grid lr:1e-3,mlp:256:1e-4
  *            [--windows] [--lexical] [--also-encoder bge] [--taps 7] (0-based BERT layers read beside the last)
  *            [--lexicon 3000] (the head's lexicon) [--styles [both|lead-ins|verbs]] (refusal: RefusalAugmentation.styles)
+ *            [--opening-sentence MIN_CHARS] (the opening read from the first sentence of at least MIN_CHARS characters;
+ *            the --probe gate still scores the runtime's opening)
  * preference --features mean --pairs response,product,abs_diff --grid lr:1e-2 --helpfulness true --extra-weight 1
  *            [--prompt-view full|last-turn] (last-turn: the dialogue's last human turn as the prompt)
  * throughput --n 2000
@@ -75,6 +77,11 @@ public final class Experiments {
 
     static String binary(Workbench wb, Map<String, String> a, long seed, EmbeddingCache cache, PrintStream log) {
         String task = a.getOrDefault("task", "toxicity");
+        if (a.containsKey("opening-sentence")) {
+            // measurement: the opening is the text's first sentence (cut at the opening's tokens), not its first tokens
+            int minChars = Integer.parseInt(a.get("opening-sentence"));
+            wb = wb.withOpeningView(t -> firstSentence(t, minChars));
+        }
         FeatureSpec fs = features(a.getOrDefault("features", "cls")).withTaps(Taps.parseLayers(a.getOrDefault("taps", "")));
         if (a.containsKey("opening")) {
             fs = fs.withOpening(Integer.parseInt(a.get("opening")),
@@ -475,6 +482,18 @@ public final class Experiments {
     private static String refusalValidationBySource(Workbench wb, Tasks.BinaryResult res, long seed) {
         double[] ap = Tasks.validationApBySource(wb, res, seed);
         return String.format(Locale.ROOT, " | val AP %.4f: chatgpt %.4f borrowed %.4f", Tasks.validationAp(res), ap[0], ap[1]);
+    }
+
+    /** The text up to the end of its first sentence of at least {@code minChars} characters (., ! or ? then white space, or a line break). */
+    static String firstSentence(String text, int minChars) {
+        String t = text.strip();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("[.!?](\\s|$)|\\n").matcher(t);
+        while (m.find()) {
+            if (m.start() + 1 >= minChars) {
+                return t.substring(0, m.start() + 1).strip();
+            }
+        }
+        return t;
     }
 
     /** The text of a dialogue's last "Human:" turn ("Human: ...\n\nAssistant: ...\n\nHuman: ..."), or the whole text if it has none. */

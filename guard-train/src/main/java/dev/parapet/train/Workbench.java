@@ -30,6 +30,8 @@ public final class Workbench implements AutoCloseable {
     private final PrintStream progress;
     private final int threads;
     private final boolean root;
+    /** What a text's opening is taken from (measurement: e.g. only its first sentence); identity by default. */
+    private final java.util.function.UnaryOperator<String> openingView;
 
     public Workbench(Path data, EmbeddingCache cache, EncoderSpec encoder, int maxLength, int threads, PrintStream progress) {
         this.data = Objects.requireNonNull(data, "data");
@@ -44,9 +46,14 @@ public final class Workbench implements AutoCloseable {
         this.progress = progress;
         this.threads = threads;
         this.root = true;
+        this.openingView = null;
     }
 
     private Workbench(Workbench parent, List<String> taps) {
+        this(parent, taps, parent.openingView);
+    }
+
+    private Workbench(Workbench parent, List<String> taps, java.util.function.UnaryOperator<String> openingView) {
         this.data = parent.data;
         this.cache = parent.cache;
         this.embedder = parent.embedder;
@@ -56,6 +63,15 @@ public final class Workbench implements AutoCloseable {
         this.progress = parent.progress;
         this.threads = parent.threads;
         this.root = false;
+        this.openingView = openingView;
+    }
+
+    /**
+     * Measurement only: the same workbench, with each text's opening taken from {@code view.apply(text)} instead of the
+     * text (the runtime takes it from the text). Closing a view does nothing.
+     */
+    public Workbench withOpeningView(java.util.function.UnaryOperator<String> view) {
+        return new Workbench(this, taps, java.util.Objects.requireNonNull(view, "view"));
     }
 
     /**
@@ -169,8 +185,8 @@ public final class Workbench implements AutoCloseable {
             throw new IllegalArgumentException(embedded.size() + " embeddings for " + rows.size() + " rows");
         }
         List<String> t = new ArrayList<>(rows.size());
-        rows.forEach(r -> t.add(r.text()));
-        List<PooledEmbedding> openings = openings(t, what, tokens);
+        rows.forEach(r -> t.add(openingView == null ? r.text() : openingView.apply(r.text())));
+        List<PooledEmbedding> openings = openings(t, openingView == null ? what : what + "-viewed", tokens);
         List<TextEmbedding> out = new ArrayList<>(rows.size());
         for (int i = 0; i < rows.size(); i++) {
             out.add(embedded.get(i).withOpening(openings.get(i)));

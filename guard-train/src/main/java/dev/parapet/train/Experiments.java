@@ -26,6 +26,7 @@ import java.util.function.UnaryOperator;
  * binary     --task toxicity|refusal --features cls,mean,max[:l2] --grid lr:1e-3,mlp:256:1e-4
  *            [--windows] [--lexical] [--also-encoder bge] [--taps 7] (0-based BERT layers read beside the last)
  *            [--lexicon 3000] (the head's lexicon) [--styles [both|lead-ins|verbs]] (refusal: RefusalAugmentation.styles)
+ *            [--borrow-dialogues] (with --borrow: the preference dialogues' earlier assistant turns too, fit only)
  *            [--opening-sentence MIN_CHARS] (the opening read from the first sentence of at least MIN_CHARS characters;
  *            the --probe gate still scores the runtime's opening)
  * preference --features mean --pairs response,product,abs_diff --grid lr:1e-2 --helpfulness true --extra-weight 1
@@ -108,6 +109,10 @@ public final class Experiments {
             if (a.containsKey("lexicon")) {
                 r = r.withLexicon(Integer.parseInt(a.get("lexicon")));
                 prefix += " +lexicon(" + a.get("lexicon") + ")";
+            }
+            if (a.containsKey("borrow-dialogues")) {
+                r = r.withDialogueTurns();
+                prefix += " +dialogue-turns";
             }
             if (a.containsKey("styles")) {
                 String which = a.get("styles") == null || a.get("styles").isEmpty() || a.get("styles").equals("true") ? "both" : a.get("styles");

@@ -43,42 +43,42 @@ public final class Tasks {
      */
     public record BinaryRecipe(FeatureSpec features, List<HeadModel> grid, boolean windowRows, double precisionTarget, boolean augment,
                                boolean borrow, boolean firstWindow, boolean sourceBalanced, boolean macroF1Threshold,
-                               ToxicityAugmentation.Style detox, int toxicCompliance, int longRefusals, int lexiconSize, String styles) {
+                               ToxicityAugmentation.Style detox, int toxicCompliance, int longRefusals, int lexiconSize, String styles, boolean borrowDialogues) {
         public BinaryRecipe {
             grid = List.copyOf(grid);
         }
 
         public BinaryRecipe(FeatureSpec features, List<HeadModel> grid, boolean windowRows, double precisionTarget, boolean augment,
                             boolean borrow, boolean firstWindow) {
-            this(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, false, false, null, 0, 0, 0, null);
+            this(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, false, false, null, 0, 0, 0, null, false);
         }
 
         /** The same recipe with other candidate models. */
         public BinaryRecipe withGrid(List<HeadModel> g) {
             return new BinaryRecipe(features, g, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, toxicCompliance, longRefusals, lexiconSize, styles);
+                    detox, toxicCompliance, longRefusals, lexiconSize, styles, borrowDialogues);
         }
 
         /** The same recipe on other features. */
         public BinaryRecipe withFeatures(FeatureSpec f) {
-            return new BinaryRecipe(f, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize, styles);
+            return new BinaryRecipe(f, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize, styles, borrowDialogues);
         }
 
         /** The same recipe with ParaDetox pairs in the fit split, their neutral side written in {@code style}. */
         public BinaryRecipe withDetoxPairs(ToxicityAugmentation.Style style) {
             return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    style, toxicCompliance, longRefusals, lexiconSize, styles);
+                    style, toxicCompliance, longRefusals, lexiconSize, styles, borrowDialogues);
         }
 
         /** The same recipe with {@code n} toxic texts of toxicity/train.jsonl as compliance rows in the fit split (refusal). */
         public BinaryRecipe withToxicCompliance(int n) {
             return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, n, longRefusals, lexiconSize, styles);
+                    detox, n, longRefusals, lexiconSize, styles, borrowDialogues);
         }
 
         /** The same recipe with class weights balanced within each data source. */
         public BinaryRecipe sourceBalancing() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, true, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize, styles);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, true, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize, styles, borrowDialogues);
         }
 
         /**
@@ -87,7 +87,7 @@ public final class Tasks {
          */
         public BinaryRecipe withLongRefusals(int n) {
             return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, toxicCompliance, n, lexiconSize, styles);
+                    detox, toxicCompliance, n, lexiconSize, styles, borrowDialogues);
         }
 
         /**
@@ -97,7 +97,7 @@ public final class Tasks {
          */
         public BinaryRecipe withLexicon(int k) {
             return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, toxicCompliance, longRefusals, k, styles);
+                    detox, toxicCompliance, longRefusals, k, styles, borrowDialogues);
         }
 
         /**
@@ -114,12 +114,21 @@ public final class Tasks {
                 throw new IllegalArgumentException("styles: both, lead-ins or verbs, not " + which);
             }
             return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, toxicCompliance, longRefusals, lexiconSize, which);
+                    detox, toxicCompliance, longRefusals, lexiconSize, which, borrowDialogues);
+        }
+
+        /**
+         * Measurement: with {@link #borrow}, also the weakly labelled assistant turns inside the preference training
+         * prompts' dialogues (earlier turns of the same assistant), fit split only.
+         */
+        BinaryRecipe withDialogueTurns() {
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
+                    detox, toxicCompliance, longRefusals, lexiconSize, styles, true);
         }
 
         /** The same recipe with the threshold of highest validation macro-F1. */
         public BinaryRecipe macroF1Thresholding() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, true, detox, toxicCompliance, longRefusals, lexiconSize, styles);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, true, detox, toxicCompliance, longRefusals, lexiconSize, styles, borrowDialogues);
         }
 
         public BinaryRecipe(FeatureSpec features, List<HeadModel> grid) {
@@ -128,12 +137,12 @@ public final class Tasks {
 
         /** The same recipe with training-data augmentation (refusal: {@link RefusalAugmentation}). */
         public BinaryRecipe augmented() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, true, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize, styles);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, true, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize, styles, borrowDialogues);
         }
 
         /** The same recipe with weakly labelled rows borrowed from other shared data (refusal: preference assistant turns). */
         public BinaryRecipe borrowing() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, true, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize, styles);
+            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, true, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize, styles, borrowDialogues);
         }
     }
 
@@ -260,6 +269,28 @@ public final class Tasks {
                         }
                     }
                 }
+            }
+            if (r.borrow() && r.borrowDialogues()) {
+                // earlier assistant turns of the preference training dialogues, weakly labelled, fit split only
+                List<LabelledText> turns = new ArrayList<>();
+                java.util.Set<String> seen = new java.util.HashSet<>();
+                for (PreferencePair p : wb.preference("train")) {
+                    String[] parts = p.prompt().split("\n\nAssistant: ");
+                    for (int k = 1; k < parts.length; k++) {
+                        String turn = parts[k].split("\n\nHuman: ")[0].strip();
+                        int label = RefusalAugmentation.weakLabel(turn);
+                        if (!turn.isEmpty() && label >= 0 && seen.add(turn)) {
+                            turns.add(new LabelledText(null, turn, label));
+                        }
+                    }
+                }
+                List<TextEmbedding> turnsE = wb.embedTexts(turns, "preference-train-dialogue-turns");
+                for (int k = 0; k < turns.size(); k++) {
+                    source.add(-1);
+                    all.add(turns.get(k));
+                    emb.add(turnsE.get(k));
+                }
+                log.printf(Locale.ROOT, "refusal: %d assistant turns of the preference dialogues join the fit split%n", turns.size());
             }
             if (r.toxicCompliance() > 0) {
                 // insults are not refusals: a seeded sample of toxic training texts, compliance, fit split only

@@ -259,8 +259,10 @@ public final class Experiments {
      * whether borrowed preference turns join the split or only the fit rows ({@code --borrow none|fit|split}),
      * and optionally {@link Lexical} signals beside the embedding ({@code --lexical}, measured only: not in the head format).
      */
-    static String refusalLab(Workbench wb, Map<String, String> a, long seed, PrintStream log) {
-        FeatureSpec fs = features(a.getOrDefault("features", "cls,mean,max:l2"));
+    static String refusalLab(Workbench root, Map<String, String> a, long seed, PrintStream log) {
+        List<String> taps = Taps.parseLayers(a.getOrDefault("taps", ""));
+        Workbench wb = root.tapped(taps);
+        FeatureSpec fs = features(a.getOrDefault("features", "cls,mean,max:l2")).withTaps(taps);
         List<HeadModel> grid = grid(a.getOrDefault("grid", "lr:1"));
         String keep = a.getOrDefault("keep", "all");
         String borrow = a.getOrDefault("borrow", "split");
@@ -305,6 +307,16 @@ public final class Experiments {
                 }
             }
         }
+        if (a.containsKey("toxic-compliance")) {
+            // as the shipped recipe: toxic texts as compliance rows, fit split only
+            List<LabelledText> sample = Tasks.toxicComplianceSample(wb, Integer.parseInt(a.get("toxic-compliance")), seed);
+            List<TextEmbedding> sampleE = wb.embedTexts(sample, "toxicity-train-toxic-sample-" + seed);
+            for (int k = 0; k < sample.size(); k++) {
+                source.add(-1);
+                all.add(sample.get(k));
+                emb.add(sampleE.get(k));
+            }
+        }
         int[] src = source.stream().mapToInt(Integer::intValue).toArray();
         List<LabelledText> dev = wb.refusal("dev");
         List<TextEmbedding> devE = wb.embedTexts(dev, "refusal-dev");
@@ -312,7 +324,7 @@ public final class Experiments {
                 a.getOrDefault("grid", "lr:1"), keep, borrow, (a.containsKey("lexical") ? " +lexical" : "")
                 + (a.containsKey("prefix") ? (a.containsKey("prefix-only") ? " prefix-only " : " +prefix ") + a.get("prefix") + " "
                 + a.getOrDefault("prefix-features", "cls,mean,max:l2") : ""), all.size());
-        if (!a.containsKey("lexical") && !a.containsKey("prefix") && !a.containsKey("bow")) {
+        if (!a.containsKey("lexical") && !a.containsKey("prefix") && !a.containsKey("bow") && !a.containsKey("prompt-block")) {
             Tasks.BinaryRecipe r = new Tasks.BinaryRecipe(fs, grid);
             Tasks.BinaryResult res = Tasks.binary(wb, "refusal", Tasks.REFUSAL_LABELS, all, src, emb, dev, devE, r, seed, log);
             log.println(res.dev().report());
@@ -339,8 +351,9 @@ public final class Experiments {
         if (a.containsKey("prefix")) {
             // the first N tokens of each response embedded on their own: where a refusal states itself
             int n0 = Integer.parseInt(a.get("prefix"));
-            FeatureSpec pfs = features(a.getOrDefault("prefix-features", "cls,mean,max:l2"));
-            try (Workbench pw = new Workbench(wb.data(), cacheOf(a), wb.encoder(), n0, 2, log)) {
+            FeatureSpec pfs = features(a.getOrDefault("prefix-features", "cls,mean,max:l2")).withTaps(taps);
+            try (Workbench pw0 = new Workbench(wb.data(), cacheOf(a), wb.encoder(), n0, 2, log)) {
+                Workbench pw = pw0.tapped(taps);
                 List<TextEmbedding> pe = pw.embedTexts(all, "refusal-lab-" + keep + "-" + borrow + "-" + seed);
                 List<TextEmbedding> pd = pw.embedTexts(dev, "refusal-dev");
                 float[][] px = pfs.rowsOf(pe.stream().map(t -> t.windows().get(0)).toList());
@@ -361,6 +374,20 @@ public final class Experiments {
             xDev = concat(xDev, bw[1]);
             prefix += " +bag of " + bw[0][0].length + " word pieces of the first " + tokens + " tokens";
         }
+        if (a.containsKey("prompt-block")) {
+            // the prompt beside the response: its CLS + mean (L2) and their product with the response's (a refusal answers
+            // something other than what was asked); rows without a prompt get the empty prompt
+            FeatureSpec pfs = features("cls,mean:l2");
+            java.util.function.Function<List<LabelledText>, List<String>> prompts = rs -> rs.stream()
+                    .map(r -> r.prompt() == null ? "" : r.prompt()).toList();
+            float[][] pp = pfs.textRows(root.embed(prompts.apply(all), "refusal-lab-prompts-" + keep + "-" + borrow + "-" + seed));
+            float[][] ppd = pfs.textRows(root.embed(prompts.apply(dev), "refusal-dev-prompts"));
+            float[][] rr = pfs.textRows(emb);
+            float[][] rrd = pfs.textRows(devE);
+            x = concat(x, concat(pp, product(pp, rr)));
+            xDev = concat(xDev, concat(ppd, product(ppd, rrd)));
+            prefix += " +prompt block";
+        }
         BinaryHeadTrainer.Fitted f = BinaryHeadTrainer.fit(x, Workbench.labels(all), src,
                 BinaryHeadTrainer.Options.defaults(grid).withSeed(seed).withLog(log));
         EmbeddingHead.Builder b = EmbeddingHead.builder("probe").encoder("probe", "0", 512)
@@ -376,6 +403,17 @@ public final class Experiments {
         log.println(ev.report());
         return String.format(Locale.ROOT, "%s -> chose %s thr %.3f | pooled-eval macroF1 %.4f flaggedF1 %.4f ROC %.4f PR %.4f%s",
                 prefix, f.model(), f.threshold(), ev.macroF1(), ev.flaggedF1(), ev.rocAuc(), ev.averagePrecision(), subsets(wb, "refusal", ev));
+    }
+
+    private static float[][] product(float[][] a, float[][] b) {
+        float[][] out = new float[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = new float[a[i].length];
+            for (int j = 0; j < a[i].length; j++) {
+                out[i][j] = a[i][j] * b[i][j];
+            }
+        }
+        return out;
     }
 
     /** Toxicity validation split (from train) per source, at the chosen threshold: what selection could look at. */

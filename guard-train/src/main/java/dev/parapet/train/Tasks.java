@@ -294,18 +294,7 @@ public final class Tasks {
             }
             if (r.toxicCompliance() > 0) {
                 // insults are not refusals: a seeded sample of toxic training texts, compliance, fit split only
-                List<LabelledText> tox = wb.toxicity("train");
-                List<Integer> toxic = new ArrayList<>();
-                for (int i = 0; i < tox.size(); i++) {
-                    if (tox.get(i).label() == 1) {
-                        toxic.add(i);
-                    }
-                }
-                java.util.Collections.shuffle(toxic, new java.util.Random(seed));
-                List<LabelledText> sample = new ArrayList<>();
-                for (int k = 0; k < Math.min(r.toxicCompliance(), toxic.size()); k++) {
-                    sample.add(new LabelledText(null, tox.get(toxic.get(k)).text(), 0));
-                }
+                List<LabelledText> sample = toxicComplianceSample(wb, r.toxicCompliance(), seed);
                 // only the sample is embedded (a head reading intermediate layers needs them for these rows alone)
                 List<TextEmbedding> sampleE = wb.embedTexts(sample, "toxicity-train-toxic-sample-" + seed);
                 for (int k = 0; k < sample.size(); k++) {
@@ -313,7 +302,7 @@ public final class Tasks {
                     all.add(sample.get(k));
                     emb.add(sampleE.get(k));
                 }
-                log.printf(Locale.ROOT, "refusal: %d toxic texts join the fit split as compliance%n", Math.min(r.toxicCompliance(), toxic.size()));
+                log.printf(Locale.ROOT, "refusal: %d toxic texts join the fit split as compliance%n", sample.size());
             }
             if (r.longRefusals() > 0) {
                 // refusals with pages after them, made of fit-split originals only: the split is drawn from originals,
@@ -341,6 +330,23 @@ public final class Tasks {
         }
         return binary(wb, "refusal", REFUSAL_LABELS, train, wb.embedTexts(train, "refusal-train"), dev,
                 wb.embedTexts(dev, "refusal-dev"), r, seed, log);
+    }
+
+    /** A seeded sample of {@code n} toxic texts of toxicity/train.jsonl, labelled compliance (0): an insult is not a refusal. */
+    static List<LabelledText> toxicComplianceSample(Workbench wb, int n, long seed) {
+        List<LabelledText> tox = wb.toxicity("train");
+        List<Integer> toxic = new ArrayList<>();
+        for (int i = 0; i < tox.size(); i++) {
+            if (tox.get(i).label() == 1) {
+                toxic.add(i);
+            }
+        }
+        java.util.Collections.shuffle(toxic, new java.util.Random(seed));
+        List<LabelledText> sample = new ArrayList<>();
+        for (int k = 0; k < Math.min(n, toxic.size()); k++) {
+            sample.add(new LabelledText(null, tox.get(toxic.get(k)).text(), 0));
+        }
+        return sample;
     }
 
     private static List<TextEmbedding> withPieces(List<TextEmbedding> texts, List<List<int[]>> pieces) {

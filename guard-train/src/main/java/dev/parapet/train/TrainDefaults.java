@@ -171,6 +171,13 @@ public final class TrainDefaults {
         if (!TASKS.containsAll(tasks) || tasks.isEmpty()) {
             throw new IllegalArgumentException("tasks must be some of " + TASKS + ", got " + tasks);
         }
+        for (String name : TASKS) {
+            // the report and the probes read the heads not retrained from out: fail before training, not after
+            if (!tasks.contains(name) && !Files.isRegularFile(out.resolve(name + ".json"))) {
+                throw new IllegalArgumentException("the " + name + " head is not retrained (tasks " + tasks + ") and " + out.resolve(name + ".json")
+                        + " does not exist: train it too, or point --out at a directory that holds it");
+            }
+        }
         try (Workbench wb = new Workbench(data, cache, ENCODER, MAX_LENGTH, 2, log)) {
             StringBuilder md = new StringBuilder();
             Tasks.BinaryResult tox = null;

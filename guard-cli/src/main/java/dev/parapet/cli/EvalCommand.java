@@ -105,13 +105,21 @@ final class EvalCommand implements Callable<Integer>, Parapet.HasCommonOptions {
     @Option(names = "--plots", paramLabel = "DIR", description = "Write PNG charts there: ROC, precision-recall, score histograms per class.")
     Path plots;
 
+    @Option(names = "--sweep", description = "Toxicity and refusal: also print precision, recall, F1, macro-F1 and the share flagged at "
+            + "thresholds 0.1 to 0.9 and the scanner's own, to choose a threshold for your data.")
+    boolean sweep;
+
+    /** The thresholds {@code --sweep} adds to the scanner's own. */
+    static final double[] SWEEP = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
+
     @Override
     public CommonOptions common() {
         return common;
     }
 
     /** What one model scored. */
-    record Outcome(EvalCandidate.Info info, Scoring.Scores scores, Evaluation binary, Preference preference, int scored) {
+    record Outcome(EvalCandidate.Info info, Scoring.Scores scores, Evaluation binary, Preference preference, int scored,
+                   double[] probabilities, int[] labels) {
     }
 
     /** Pairwise results. */
@@ -130,6 +138,9 @@ final class EvalCommand implements Callable<Integer>, Parapet.HasCommonOptions {
         if (threshold != null && !(threshold > 0 && threshold <= 1)) {
             throw new CliException("--threshold must be in (0, 1], got " + threshold);
         }
+        if (sweep && !task.binary()) {
+            throw new CliException("--sweep needs a task with a flagged class (toxicity or refusal); preference prints pairwise accuracy");
+        }
         EvalData d = EvalData.read(task, data, limit == null ? Integer.MAX_VALUE : limit);
         List<Supplier<EvalCandidate>> candidates = candidates();
         List<Outcome> outcomes = new ArrayList<>();
@@ -143,10 +154,13 @@ final class EvalCommand implements Callable<Integer>, Parapet.HasCommonOptions {
             for (Outcome o : outcomes) {
                 out.println(Json.write(json(o, d)));
             }
-        } else if (outcomes.size() == 1) {
-            out.print(report(outcomes.get(0), d));
         } else {
-            out.print(comparison(outcomes, d));
+            out.print(outcomes.size() == 1 ? report(outcomes.get(0), d) : comparison(outcomes, d));
+            if (sweep) {
+                for (Outcome o : outcomes) {
+                    out.print('\n' + sweepTable(o));
+                }
+            }
         }
         if (plots != null) {
             List<Path> written = plot(outcomes, d);
@@ -215,7 +229,7 @@ final class EvalCommand implements Callable<Integer>, Parapet.HasCommonOptions {
                 p[k] = s.scores()[keep.get(k)];
                 y[k] = yAll[keep.get(k)];
             }
-            return new Outcome(info, s, Evaluation.of(task.labels(), p, y, s.threshold()), null, p.length);
+            return new Outcome(info, s, Evaluation.of(task.labels(), p, y, s.threshold()), null, p.length, p, y);
         }
         List<Double> chosen = new ArrayList<>();
         List<Double> rejected = new ArrayList<>();
@@ -242,7 +256,7 @@ final class EvalCommand implements Callable<Integer>, Parapet.HasCommonOptions {
         }
         Preference pref = new Preference(Metrics.pairwiseAccuracy(gc, gr), sc.length, s.threshold(), (double) fc / sc.length,
                 (double) fr / sc.length, sc, sr);
-        return new Outcome(info, s, null, pref, sc.length);
+        return new Outcome(info, s, null, pref, sc.length, null, null);
     }
 
     private String header(Outcome o, EvalData d) {
@@ -285,6 +299,39 @@ final class EvalCommand implements Callable<Integer>, Parapet.HasCommonOptions {
         }
         sb.append('\n').append(scoredLine(o));
         return sb.toString();
+    }
+
+    /** The figures at each threshold of {@link #SWEEP} and the scanner's own, in increasing order. */
+    List<Evaluation> sweep(Outcome o) {
+        java.util.TreeSet<Double> ts = new java.util.TreeSet<>();
+        for (double t : SWEEP) {
+            ts.add(t);
+        }
+        ts.add(o.binary().threshold());
+        List<Evaluation> out = new ArrayList<>();
+        for (double t : ts) {
+            out.add(Evaluation.of(task.labels(), o.probabilities(), o.labels(), t));
+        }
+        return out;
+    }
+
+    private static double flaggedShare(Evaluation ev) {
+        long[][] m = ev.report().confusionMatrix();
+        long n = m[0][0] + m[0][1] + m[1][0] + m[1][1];
+        return n == 0 ? Double.NaN : (double) (m[0][1] + m[1][1]) / n;
+    }
+
+    String sweepTable(Outcome o) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "threshold sweep for %s (score >= threshold counts as '%s')%n",
+                o.info().name(), task.positive));
+        TextTable t = new TextTable("threshold", "precision", "recall", "F1", "macro-F1", "flagged");
+        for (Evaluation ev : sweep(o)) {
+            ClassificationReport.Row pos = ev.report().classes().get(1);
+            boolean own = ev.threshold() == o.binary().threshold();
+            t.row(Format.prob(ev.threshold()) + (own ? " (scanner's)" : ""), Format.fixed(pos.precision(), 4), Format.fixed(pos.recall(), 4),
+                    Format.fixed(pos.f1(), 4), Format.fixed(ev.macroF1(), 4), Format.fixed(100 * flaggedShare(ev), 1) + "%");
+        }
+        return sb.append(indent(t.render())).toString();
     }
 
     private String scoredLine(Outcome o) {
@@ -378,6 +425,21 @@ final class EvalCommand implements Callable<Integer>, Parapet.HasCommonOptions {
                 cm.add(a);
             }
             j.add("confusion_matrix", cm);
+            if (sweep) {
+                JsonArray sw = new JsonArray();
+                for (Evaluation e : sweep(o)) {
+                    ClassificationReport.Row ep = e.report().classes().get(1);
+                    JsonObject row = new JsonObject();
+                    row.add("threshold", Json.num(e.threshold()));
+                    row.add("precision", Json.num(ep.precision()));
+                    row.add("recall", Json.num(ep.recall()));
+                    row.add("f1", Json.num(ep.f1()));
+                    row.add("macro_f1", Json.num(e.macroF1()));
+                    row.add("flagged_share", Json.num(flaggedShare(e)));
+                    sw.add(row);
+                }
+                j.add("sweep", sw);
+            }
             JsonArray classes = new JsonArray();
             for (ClassificationReport.Row row : r.classes()) {
                 JsonObject c = new JsonObject();

@@ -95,6 +95,48 @@ class EvalCommandTest {
     }
 
     @Test
+    void should_sweep_thresholds_with_the_scanners_own_among_them() throws IOException {
+        Path data = file("tox.jsonl", TOXICITY);
+
+        Cli.Run text = Cli.run("eval", "--task", "toxicity", "--data", data.toString(), "--sweep");
+        Cli.Run json = Cli.run("eval", "--task", "toxicity", "--data", data.toString(), "--sweep", "--json");
+
+        assertThat(text.code()).as(text.err()).isZero();
+        assertThat(text.out()).contains("threshold sweep for").containsPattern("(?m)^\\s+0\\.1000\\s+[01]\\.\\d{4}\\s")
+                .containsPattern("(?m)^\\s+0\\.\\d{4} \\(scanner's\\)\\s+[01]\\.\\d{4}\\s").contains("%");
+        JsonObject j = JsonParser.parseString(json.out().strip()).getAsJsonObject();
+        var sweep = j.getAsJsonArray("sweep");
+        assertThat(sweep.size()).isBetween(9, 10);
+        double own = j.get("threshold").getAsDouble();
+        double previousThreshold = 0;
+        double previousShare = 1;
+        boolean sawOwn = false;
+        for (var e : sweep) {
+            JsonObject row = e.getAsJsonObject();
+            double t = row.get("threshold").getAsDouble();
+            double share = row.get("flagged_share").getAsDouble();
+            assertThat(t).isGreaterThan(previousThreshold);
+            assertThat(share).as("a higher threshold flags no more rows").isLessThanOrEqualTo(previousShare);
+            previousThreshold = t;
+            previousShare = share;
+            if (t == own) {
+                // the scanner's own row repeats the report's figures
+                sawOwn = true;
+                for (String k : List.of("precision", "recall", "f1", "macro_f1")) {
+                    assertThat(row.get(k).getAsDouble()).as(k).isEqualTo(j.get(k).getAsDouble());
+                }
+            }
+        }
+        assertThat(sawOwn).isTrue();
+        // 4 of 10 rows are toxic and the head separates them: at 0.1 at least those are flagged
+        assertThat(sweep.get(0).getAsJsonObject().get("flagged_share").getAsDouble()).isGreaterThanOrEqualTo(0.4);
+
+        Cli.Run pref = Cli.run("eval", "--task", "preference", "--data", data.toString(), "--sweep");
+        assertThat(pref.code()).isEqualTo(2);
+        assertThat(pref.err()).contains("--sweep needs a task with a flagged class");
+    }
+
+    @Test
     void should_compare_several_models_in_one_table_and_write_plots() throws IOException {
         Path data = file("tox.jsonl", TOXICITY);
         Path demo = DemoModels.toxicity();

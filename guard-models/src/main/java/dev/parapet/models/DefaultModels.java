@@ -221,7 +221,12 @@ public final class DefaultModels implements AutoCloseable {
         }
     }
 
-    /** A toxicity scanner ({@code toxicity}) at the trained threshold; adjust with the builder. */
+    /**
+     * A toxicity scanner ({@code toxicity}) at the trained threshold; adjust with the builder. The threshold was chosen
+     * on tweets and Wikipedia sentences. On chat prompts the head also scores violent wording high whatever the intent
+     * ("How do I kill someone in Call of Duty?"); docs/reliability.md (section 7) gives the score distributions and what
+     * a higher threshold (such as {@code .threshold(0.7)}) costs.
+     */
     public HeadScanner.Builder toxicityScanner() {
         return HeadScanner.builder("toxicity", toxicity, encoder).matchMode(MatchMode.WINDOWS);
     }

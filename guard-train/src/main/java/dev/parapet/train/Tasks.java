@@ -55,30 +55,37 @@ public final class Tasks {
 
         /** The same recipe with other candidate models. */
         public BinaryRecipe withGrid(List<HeadModel> g) {
-            return new BinaryRecipe(features, g, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, toxicCompliance, longRefusals, lexiconSize, styles, borrowDialogues);
+            Copy c = new Copy(this);
+            c.grid = g;
+            return c.build();
         }
 
         /** The same recipe on other features. */
         public BinaryRecipe withFeatures(FeatureSpec f) {
-            return new BinaryRecipe(f, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize, styles, borrowDialogues);
+            Copy c = new Copy(this);
+            c.features = f;
+            return c.build();
         }
 
         /** The same recipe with ParaDetox pairs in the fit split, their neutral side written in {@code style}. */
         public BinaryRecipe withDetoxPairs(ToxicityAugmentation.Style style) {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    style, toxicCompliance, longRefusals, lexiconSize, styles, borrowDialogues);
+            Copy c = new Copy(this);
+            c.detox = style;
+            return c.build();
         }
 
         /** The same recipe with {@code n} toxic texts of toxicity/train.jsonl as compliance rows in the fit split (refusal). */
         public BinaryRecipe withToxicCompliance(int n) {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, n, longRefusals, lexiconSize, styles, borrowDialogues);
+            Copy c = new Copy(this);
+            c.toxicCompliance = n;
+            return c.build();
         }
 
         /** The same recipe with class weights balanced within each data source. */
         public BinaryRecipe sourceBalancing() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, true, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize, styles, borrowDialogues);
+            Copy c = new Copy(this);
+            c.sourceBalanced = true;
+            return c.build();
         }
 
         /**
@@ -86,8 +93,9 @@ public final class Tasks {
          * {@link RefusalAugmentation#longRefusals}): a refusal followed by pages of other text is still a refusal.
          */
         public BinaryRecipe withLongRefusals(int n) {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, toxicCompliance, n, lexiconSize, styles, borrowDialogues);
+            Copy c = new Copy(this);
+            c.longRefusals = n;
+            return c.build();
         }
 
         /**
@@ -96,8 +104,9 @@ public final class Tasks {
          * sentence embedding blurs.
          */
         public BinaryRecipe withLexicon(int k) {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, toxicCompliance, longRefusals, k, styles, borrowDialogues);
+            Copy c = new Copy(this);
+            c.lexiconSize = k;
+            return c.build();
         }
 
         /**
@@ -113,8 +122,9 @@ public final class Tasks {
             if (!List.of("both", "lead-ins", "verbs").contains(which)) {
                 throw new IllegalArgumentException("styles: both, lead-ins or verbs, not " + which);
             }
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, toxicCompliance, longRefusals, lexiconSize, which, borrowDialogues);
+            Copy c = new Copy(this);
+            c.styles = which;
+            return c.build();
         }
 
         /**
@@ -122,13 +132,16 @@ public final class Tasks {
          * prompts' dialogues (earlier turns of the same assistant), fit split only.
          */
         BinaryRecipe withDialogueTurns() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, macroF1Threshold,
-                    detox, toxicCompliance, longRefusals, lexiconSize, styles, true);
+            Copy c = new Copy(this);
+            c.borrowDialogues = true;
+            return c.build();
         }
 
         /** The same recipe with the threshold of highest validation macro-F1. */
         public BinaryRecipe macroF1Thresholding() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced, true, detox, toxicCompliance, longRefusals, lexiconSize, styles, borrowDialogues);
+            Copy c = new Copy(this);
+            c.macroF1Threshold = true;
+            return c.build();
         }
 
         public BinaryRecipe(FeatureSpec features, List<HeadModel> grid) {
@@ -137,12 +150,58 @@ public final class Tasks {
 
         /** The same recipe with training-data augmentation (refusal: {@link RefusalAugmentation}). */
         public BinaryRecipe augmented() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, true, borrow, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize, styles, borrowDialogues);
+            Copy c = new Copy(this);
+            c.augment = true;
+            return c.build();
         }
 
         /** The same recipe with weakly labelled rows borrowed from other shared data (refusal: preference assistant turns). */
         public BinaryRecipe borrowing() {
-            return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, true, firstWindow, sourceBalanced, macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize, styles, borrowDialogues);
+            Copy c = new Copy(this);
+            c.borrow = true;
+            return c.build();
+        }
+
+        /** A mutable copy, so that each {@code with...} method names only what it changes. */
+        private static final class Copy {
+            private FeatureSpec features;
+            private List<HeadModel> grid;
+            private boolean windowRows;
+            private double precisionTarget;
+            private boolean augment;
+            private boolean borrow;
+            private boolean firstWindow;
+            private boolean sourceBalanced;
+            private boolean macroF1Threshold;
+            private ToxicityAugmentation.Style detox;
+            private int toxicCompliance;
+            private int longRefusals;
+            private int lexiconSize;
+            private String styles;
+            private boolean borrowDialogues;
+
+            Copy(BinaryRecipe r) {
+                features = r.features;
+                grid = r.grid;
+                windowRows = r.windowRows;
+                precisionTarget = r.precisionTarget;
+                augment = r.augment;
+                borrow = r.borrow;
+                firstWindow = r.firstWindow;
+                sourceBalanced = r.sourceBalanced;
+                macroF1Threshold = r.macroF1Threshold;
+                detox = r.detox;
+                toxicCompliance = r.toxicCompliance;
+                longRefusals = r.longRefusals;
+                lexiconSize = r.lexiconSize;
+                styles = r.styles;
+                borrowDialogues = r.borrowDialogues;
+            }
+
+            BinaryRecipe build() {
+                return new BinaryRecipe(features, grid, windowRows, precisionTarget, augment, borrow, firstWindow, sourceBalanced,
+                        macroF1Threshold, detox, toxicCompliance, longRefusals, lexiconSize, styles, borrowDialogues);
+            }
         }
     }
 

@@ -35,6 +35,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * blank text: {@code PASSED}, score {@code NaN}, attribute {@code blank=true} (an answer that is only
  * tool calls has no text, and a guard must not block it). For choosing, a blank response answers
  * nothing: {@link #preference} returns {@code 0} and {@link #rank} puts it last.
+ *
+ * <p>A blank prompt leaves nothing to judge the response against: the head was trained on prompts
+ * and rates answers to {@code ""} at random (the shipped head flagged "The capital of France is
+ * Paris." at 0.26). {@link #scan} does not judge such a pair either: {@code PASSED}, score
+ * {@code NaN}, attribute {@code blank_prompt=true}. {@link #preference} and {@link #rank} still
+ * compute what they are asked, for a caller comparing answers to the same prompt.
  */
 public final class PreferenceScanner implements Scanner {
     public static final String LABEL = "dispreferred";
@@ -144,7 +150,7 @@ public final class PreferenceScanner implements Scanner {
         long start = System.nanoTime();
         List<String> texts = new ArrayList<>(2 * inputs.size());
         for (ScanInput in : inputs) {
-            if (in.stage() == Stage.OUTPUT && !in.output().isBlank()) {
+            if (in.stage() == Stage.OUTPUT && !in.output().isBlank() && !in.prompt().isBlank()) {
                 texts.add(in.prompt());
                 texts.add(in.output());
             }
@@ -174,6 +180,12 @@ public final class PreferenceScanner implements Scanner {
                 // not judged, as every model scanner treats blank text (documented above)
                 results.add(ScanResult.builder(name, in.stage()).threshold(threshold).latency(latency)
                         .attribute("blank", "true").build());
+                continue;
+            }
+            if (in.prompt().isBlank()) {
+                // nothing to judge the response against (documented above)
+                results.add(ScanResult.builder(name, in.stage()).threshold(threshold).latency(latency)
+                        .attribute("blank_prompt", "true").build());
                 continue;
             }
             EncodedText prompt = encoded.get(next++);

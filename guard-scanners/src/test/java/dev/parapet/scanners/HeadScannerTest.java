@@ -235,6 +235,24 @@ class HeadScannerTest {
     }
 
     @Test
+    void should_leave_a_response_to_a_blank_prompt_unjudged_by_scan() {
+        try (SharedTextEncoder counting = TestHeads.encoder();
+             PreferenceScanner preference = PreferenceScanner.builder("preference", reward, counting).minPreference(0.99).build()) {
+            long before = counting.textsEncoded();
+            for (String blank : List.of("", " \n ")) {
+                ScanResult r = preference.scan(ScanInput.output(blank, ANSWER));
+                assertThat(r.decision()).isEqualTo(Decision.PASSED);
+                assertThat(r.score()).isNaN();
+                assertThat(r.attributes()).containsEntry("blank_prompt", "true").doesNotContainKeys("preference", "reward", "blank");
+            }
+            assertThat(counting.textsEncoded() - before).as("nothing encoded for an unjudged pair").isZero();
+            // with a prompt the same answer is judged; the explicit API still computes for a blank prompt
+            assertThat(preference.scan(ScanInput.output(BENIGN, ANSWER)).score()).isNotNaN();
+            assertThat(preference.preference("", ANSWER)).isBetween(0.0, 1.0);
+        }
+    }
+
+    @Test
     void should_encode_each_text_once_per_guard_call_across_heads() {
         SharedTextEncoder counting = TestHeads.encoder();
         try (Guard guard = Guard.builder()

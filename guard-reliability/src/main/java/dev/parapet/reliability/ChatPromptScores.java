@@ -7,6 +7,9 @@ import dev.parapet.core.Decision;
 import dev.parapet.core.Guard;
 import dev.parapet.core.ScanResult;
 import dev.parapet.models.DefaultModels;
+import dev.parapet.train.ClassificationReport;
+import dev.parapet.train.Evaluation;
+import dev.parapet.train.PreferencePair;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -110,7 +113,7 @@ public final class ChatPromptScores {
                 sets.get(tone != null && !tone.isJsonNull() ? CHATGPT : XSTEST).add(o.get("prompt").getAsString());
             }
             for (JsonObject o : rows(data.resolve("preference/" + split + ".jsonl"))) {
-                sets.get(HH).add(lastHumanTurn(o.get("prompt").getAsString()));
+                sets.get(HH).add(PreferencePair.lastHumanTurn(o.get("prompt").getAsString()));
             }
         }
         Map<String, List<String>> out = new LinkedHashMap<>();
@@ -123,13 +126,6 @@ public final class ChatPromptScores {
     static final String CHATGPT = "prompts of the ChatGPT refusal data";
     static final String XSTEST = "XSTest prompts (refusal/dev)";
     static final String HH = "HH red-team dialogues, last human turn";
-
-    /** A dialogue's last "Human:" turn, or the whole text if it has none. */
-    static String lastHumanTurn(String dialogue) {
-        int at = dialogue.lastIndexOf("Human:");
-        String turn = at < 0 ? dialogue : dialogue.substring(at + "Human:".length()).strip();
-        return turn.isEmpty() ? dialogue : turn;
-    }
 
     /** The quantile tables and the threshold sweep, as Markdown. {@code scores} holds {@link #TOXIC} and {@link #NON_TOXIC}. */
     static String report(Map<String, double[]> scores, double threshold) {
@@ -161,19 +157,14 @@ public final class ChatPromptScores {
 
     /** {toxic precision, toxic recall, macro-F1 over both classes} when a score of at least {@code t} is toxic. */
     static double[] devFigures(double[] toxic, double[] nonToxic, double t) {
-        double tp = share(toxic, t) * toxic.length;
-        double fn = toxic.length - tp;
-        double fp = share(nonToxic, t) * nonToxic.length;
-        double tn = nonToxic.length - fp;
-        double precision = tp + fp == 0 ? 0 : tp / (tp + fp);
-        double recall = toxic.length == 0 ? 0 : tp / toxic.length;
-        double f1Toxic = f1(tp, fp, fn);
-        double f1Clean = f1(tn, fn, fp);
-        return new double[]{precision, recall, (f1Toxic + f1Clean) / 2};
-    }
-
-    private static double f1(double tp, double fp, double fn) {
-        return tp == 0 ? 0 : 2 * tp / (2 * tp + fp + fn);
+        double[] p = new double[toxic.length + nonToxic.length];
+        int[] y = new int[p.length];
+        System.arraycopy(toxic, 0, p, 0, toxic.length);
+        System.arraycopy(nonToxic, 0, p, toxic.length, nonToxic.length);
+        Arrays.fill(y, 0, toxic.length, 1);
+        Evaluation ev = Evaluation.of(List.of("non-toxic", "toxic"), p, y, t);
+        ClassificationReport.Row pos = ev.report().classes().get(1);
+        return new double[]{pos.precision(), pos.recall(), ev.macroF1()};
     }
 
     /** Share of {@code scores} at or above {@code t}. */

@@ -512,7 +512,7 @@ public final class Experiments {
         String view = a.getOrDefault("prompt-view", "full");
         UnaryOperator<String> promptView = switch (view) {
             case "full" -> UnaryOperator.identity();
-            case "last-turn" -> Experiments::lastHumanTurn;
+            case "last-turn" -> PreferencePair::lastHumanTurn;
             default -> throw new IllegalArgumentException("--prompt-view full|last-turn, not " + view);
         };
         Tasks.PreferenceResult r = Tasks.preference(wb, new Tasks.PreferenceRecipe(fs, grid, helpful, w, 0.1), promptView, seed, log);
@@ -537,16 +537,6 @@ public final class Experiments {
             }
         }
         return t;
-    }
-
-    /** The text of a dialogue's last "Human:" turn ("Human: ...\n\nAssistant: ...\n\nHuman: ..."), or the whole text if it has none. */
-    static String lastHumanTurn(String dialogue) {
-        int at = dialogue.lastIndexOf("Human:");
-        if (at < 0) {
-            return dialogue;
-        }
-        String turn = dialogue.substring(at + "Human:".length()).strip();
-        return turn.isEmpty() ? dialogue : turn;
     }
 
     /**

@@ -26,4 +26,11 @@ class PreferenceAugmentationTest {
         assertThat(PreferenceAugmentation.NON_ANSWERS).doesNotContain("I don't know.", "I'm sorry, I can't help with that.",
                 "I'm sorry, but I can't help with that request.");
     }
+
+    @Test
+    void should_take_a_dialogues_last_human_turn_and_leave_a_plain_prompt_whole() {
+        assertThat(PreferencePair.lastHumanTurn("Human: first\n\nAssistant: a\n\nHuman:  last one ")).isEqualTo("last one");
+        assertThat(PreferencePair.lastHumanTurn("What is 2+2?")).isEqualTo("What is 2+2?");
+        assertThat(PreferencePair.lastHumanTurn("Human: ")).isEqualTo("Human: ");
+    }
 }

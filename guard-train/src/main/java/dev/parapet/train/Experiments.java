@@ -29,11 +29,14 @@ import java.util.function.UnaryOperator;
  *            [--borrow-dialogues] (with --borrow: the preference dialogues' earlier assistant turns too, fit only)
  *            [--opening-sentence MIN_CHARS] (the opening read from the first sentence of at least MIN_CHARS characters;
  *            the --probe gate still scores the runtime's opening)
+ *            [--sentence-max] (refusal, augmented: the head also scores each sentence; rules compared on validation)
  * preference --features mean --pairs response,product,abs_diff --grid lr:1e-2 --helpfulness true --extra-weight 1
  *            [--prompt-view full|last-turn] (last-turn: the dialogue's last human turn as the prompt)
  * throughput --n 2000
  * </pre>
- * Common: {@code --data ../shared/datasets --encoder bge|minilm --max-length 256 --seed 13}.
+ * Common: {@code --data ../shared/datasets --encoder bge|minilm --max-length 256 --seed 13}; for measurement also
+ * {@code --encoder bge-small-en-v1.5} (float32) or {@code e5}, with their LangChain4j jar added to the classpath
+ * ({@link EncoderSpec#BGE_FP32}, {@link EncoderSpec#E5}).
  */
 public final class Experiments {
     private Experiments() {
@@ -149,7 +152,8 @@ public final class Experiments {
                     prefix, res.fitted().model(), res.head().threshold(), res.dev().macroF1(), res.dev().flaggedF1(), res.dev().rocAuc(),
                     res.dev().averagePrecision(), res.devPooled().macroF1(), res.devPooled().flaggedF1(), subsets(wb, task, res.dev()))
                     + (task.equals("toxicity") && !windows ? validationBySource(wb, res.fitted()) : "") + macroThreshold(res.fitted(), res.dev())
-                    + (task.equals("refusal") && r.augment() ? refusalValidationBySource(wb, res, seed) : "");
+                    + (task.equals("refusal") && r.augment() ? refusalValidationBySource(wb, res, seed) : "")
+                    + (a.containsKey("sentence-max") && task.equals("refusal") ? sentenceMax(wb, r, res, seed, log) : "");
         }
         // extra feature blocks that the head format cannot express: whole-text pooled rows, evaluated the same way
         List<LabelledText> train = task.equals("toxicity") ? wb.toxicity("train") : wb.refusal("train");
@@ -525,6 +529,117 @@ public final class Experiments {
     private static String refusalValidationBySource(Workbench wb, Tasks.BinaryResult res, long seed) {
         double[] ap = Tasks.validationApBySource(wb, res, seed);
         return String.format(Locale.ROOT, " | val AP %.4f: chatgpt %.4f borrowed %.4f", Tasks.validationAp(res), ap[0], ap[1]);
+    }
+
+    /**
+     * Measurement ({@code --sentence-max}): the trained refusal head also scores each sentence of a response on its own,
+     * and a response's score becomes a mix of its own score and its highest sentence score. Rules are compared on the
+     * validation split (each rule's threshold: max refusal F1 there); dev is only reported. Needs the augmented recipe
+     * without style copies (validation rows are the augmented originals, then the borrowed turns).
+     */
+    static String sentenceMax(Workbench wb, Tasks.BinaryRecipe r, Tasks.BinaryResult res, long seed, PrintStream log) {
+        if (!r.augment() || r.styles() != null) {
+            throw new IllegalArgumentException("--sentence-max needs --augment without --styles");
+        }
+        List<LabelledText> rows = new ArrayList<>(RefusalAugmentation.augment(wb.refusal("train"), seed).stream().map(RefusalAugmentation.Row::row).toList());
+        if (r.borrow()) {
+            for (PreferencePair p : wb.preference("train")) {
+                for (String text : List.of(p.chosen(), p.rejected())) {
+                    int label = RefusalAugmentation.weakLabel(text);
+                    if (label >= 0) {
+                        rows.add(new LabelledText(p.prompt(), text, label));
+                    }
+                }
+            }
+        }
+        List<LabelledText> val = new ArrayList<>();
+        for (int i : res.fitted().validationIndex()) {
+            val.add(rows.get(i));
+        }
+        Workbench tw = wb.tapped(res.head().taps());
+        double[][] vs = sentenceScores(tw, res.head(), val, "refusal-val-" + seed, log);
+        double[][] ds = sentenceScores(tw, res.head(), wb.refusal("dev"), "refusal-dev", log);
+        int[] vy = Workbench.labels(val);
+        int[] dy = Workbench.labels(wb.refusal("dev"));
+        StringBuilder out = new StringBuilder(" || sentence-max");
+        String[] names = {"text", "max(text,sentence)", "mean(text,sentence)", "sentence"};
+        for (int rule = 0; rule < names.length; rule++) {
+            double[] vp = mix(vs, rule);
+            double[] dp = mix(ds, rule);
+            double thr = Thresholds.maxF1(vp, vy);
+            Evaluation ev = Evaluation.of(Tasks.REFUSAL_LABELS, dp, dy, thr);
+            out.append(String.format(Locale.ROOT, " | %s: val AP %.4f ROC %.4f thr %.3f -> dev F1 %.4f macroF1 %.4f ROC %.4f",
+                    names[rule], Metrics.averagePrecision(vp, vy), Metrics.rocAuc(vp, vy), thr, ev.flaggedF1(), ev.macroF1(), ev.rocAuc()));
+        }
+        return out.toString();
+    }
+
+    private static double[] mix(double[][] s, int rule) {
+        double[] p = new double[s.length];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = switch (rule) {
+                case 0 -> s[i][0];
+                case 1 -> Math.max(s[i][0], s[i][1]);
+                case 2 -> (s[i][0] + s[i][1]) / 2;
+                default -> s[i][1];
+            };
+        }
+        return p;
+    }
+
+    /** Per row: {the head's score of the text (max over windows), its highest score over the text's sentences}. */
+    private static double[][] sentenceScores(Workbench wb, EmbeddingHead head, List<LabelledText> rows, String what, PrintStream log) {
+        List<LabelledText> sentences = new ArrayList<>();
+        List<Integer> own = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            java.text.BreakIterator it = java.text.BreakIterator.getSentenceInstance(Locale.ENGLISH);
+            String t = rows.get(i).text();
+            it.setText(t);
+            for (int start = it.first(), end = it.next(); end != java.text.BreakIterator.DONE; start = end, end = it.next()) {
+                String sentence = t.substring(start, end).strip();
+                if (!sentence.isEmpty()) {
+                    sentences.add(new LabelledText(null, sentence, rows.get(i).label()));
+                    own.add(i);
+                }
+            }
+        }
+        int[] owner = own.stream().mapToInt(Integer::intValue).toArray();
+        log.printf(Locale.ROOT, "sentence-max: %d texts, %d sentences%n", rows.size(), sentences.size());
+        double[] full = scores(wb, head, rows, what + "-texts");
+        double[] sent = scores(wb, head, sentences, what + "-sentences");
+        double[][] out = new double[rows.size()][2];
+        for (double[] o : out) {
+            o[1] = Double.NEGATIVE_INFINITY;
+        }
+        for (int i = 0; i < rows.size(); i++) {
+            out[i][0] = full[i];
+        }
+        for (int k = 0; k < owner.length; k++) {
+            out[owner[k]][1] = Math.max(out[owner[k]][1], sent[k]);
+        }
+        for (double[] o : out) {
+            if (o[1] == Double.NEGATIVE_INFINITY) {
+                o[1] = o[0];
+            }
+        }
+        return out;
+    }
+
+    /** The head's probabilities for rows, as the runtime scores them (openings and word pieces attached as the head needs). */
+    private static double[] scores(Workbench wb, EmbeddingHead head, List<LabelledText> rows, String what) {
+        List<TextEmbedding> e = wb.embedTexts(rows, what);
+        if (head.openingTokens() > 0) {
+            e = wb.withOpenings(e, rows, what, head.openingTokens());
+        }
+        if (head.lexicon().length > 0) {
+            List<List<int[]>> pieces = wb.windowPieces(rows.stream().map(LabelledText::text).toList());
+            List<TextEmbedding> withPieces = new ArrayList<>(e.size());
+            for (int i = 0; i < e.size(); i++) {
+                withPieces.add(e.get(i).withPieces(pieces.get(i)));
+            }
+            e = withPieces;
+        }
+        return Evaluation.of(head, e, new int[e.size()], true).probabilities();
     }
 
     /** The text up to the end of its first sentence of at least {@code minChars} characters (., ! or ? then white space, or a line break). */

@@ -30,6 +30,7 @@ import java.util.function.UnaryOperator;
  *            [--opening-sentence MIN_CHARS] (the opening read from the first sentence of at least MIN_CHARS characters;
  *            the --probe gate still scores the runtime's opening)
  *            [--sentence-max] (refusal, augmented: the head also scores each sentence; rules compared on validation)
+ *            [--pair-encoder e5 [--pair-taps 5,9]] (refusal: the recipe on a second encoder too, and the mean of the two heads)
  * preference --features mean --pairs response,product,abs_diff --grid lr:1e-2 --helpfulness true --extra-weight 1
  *            [--prompt-view full|last-turn] (last-turn: the dialogue's last human turn as the prompt)
  * throughput --n 2000
@@ -153,7 +154,8 @@ public final class Experiments {
                     res.dev().averagePrecision(), res.devPooled().macroF1(), res.devPooled().flaggedF1(), subsets(wb, task, res.dev()))
                     + (task.equals("toxicity") && !windows ? validationBySource(wb, res.fitted()) : "") + macroThreshold(res.fitted(), res.dev())
                     + (task.equals("refusal") && r.augment() ? refusalValidationBySource(wb, res, seed) : "")
-                    + (a.containsKey("sentence-max") && task.equals("refusal") ? sentenceMax(wb, r, res, seed, log) : "");
+                    + (a.containsKey("sentence-max") && task.equals("refusal") ? sentenceMax(wb, r, res, seed, log) : "")
+                    + (a.containsKey("pair-encoder") && task.equals("refusal") ? pairedEncoders(wb, cache, r, res, a, seed, log) : "");
         }
         // extra feature blocks that the head format cannot express: whole-text pooled rows, evaluated the same way
         List<LabelledText> train = task.equals("toxicity") ? wb.toxicity("train") : wb.refusal("train");
@@ -572,6 +574,43 @@ public final class Experiments {
                     names[rule], Metrics.averagePrecision(vp, vy), Metrics.rocAuc(vp, vy), thr, ev.flaggedF1(), ev.macroF1(), ev.rocAuc()));
         }
         return out.toString();
+    }
+
+    /**
+     * Measurement ({@code --pair-encoder E [--pair-taps L]}): the same refusal recipe on a second encoder (its own layers),
+     * and the mean of the two heads' probabilities. Both runs draw the same validation split (it depends on the rows, the
+     * labels and the seed, not on the encoder), so the mean's threshold is chosen on validation like a head's.
+     */
+    static String pairedEncoders(Workbench wb, EmbeddingCache cache, Tasks.BinaryRecipe r, Tasks.BinaryResult res, Map<String, String> a,
+                                 long seed, PrintStream log) {
+        EncoderSpec other = EncoderSpec.named(a.get("pair-encoder"));
+        Tasks.BinaryRecipe r2 = r.withFeatures(r.features().withTaps(Taps.parseLayers(a.getOrDefault("pair-taps", "none"))));
+        try (Workbench w2 = new Workbench(wb.data(), cache, other, wb.maxLength(), 2, log)) {
+            Tasks.BinaryResult res2 = Tasks.refusal(w2, r2, seed, log);
+            if (!java.util.Arrays.equals(res.fitted().validationIndex(), res2.fitted().validationIndex())) {
+                throw new IllegalStateException("the two runs drew different validation splits");
+            }
+            int[] vy = res.fitted().validationLabels();
+            double[] v1 = res.fitted().validationProbabilities();
+            double[] v2 = res2.fitted().validationProbabilities();
+            double[] d1 = res.dev().probabilities();
+            double[] d2 = res2.dev().probabilities();
+            double[] vm = new double[v1.length];
+            double[] dm = new double[d1.length];
+            for (int i = 0; i < vm.length; i++) {
+                vm[i] = (v1[i] + v2[i]) / 2;
+            }
+            for (int i = 0; i < dm.length; i++) {
+                dm[i] = (d1[i] + d2[i]) / 2;
+            }
+            double thr = Thresholds.maxF1(vm, vy);
+            Evaluation ev = Evaluation.of(Tasks.REFUSAL_LABELS, dm, res.dev().labels(), thr);
+            String why = TrainDefaults.behaviour(res2.head(), TrainDefaults.REFUSAL_PROBES, TrainDefaults.COMPLIANCE_PROBES);
+            return String.format(Locale.ROOT, " || paired with %s %s: its head val AP %.4f dev F1 %.4f gate %s | mean of the two: val AP %.4f"
+                            + " ROC %.4f thr %.3f -> dev F1 %.4f macroF1 %.4f ROC %.4f", other.name(), Taps.describe(r2.features().taps()),
+                    Metrics.averagePrecision(v2, vy), res2.dev().flaggedF1(), why == null ? "passed" : "failed: " + why,
+                    Metrics.averagePrecision(vm, vy), Metrics.rocAuc(vm, vy), thr, ev.flaggedF1(), ev.macroF1(), ev.rocAuc());
+        }
     }
 
     private static double[] mix(double[][] s, int rule) {

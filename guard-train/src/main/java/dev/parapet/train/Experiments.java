@@ -31,6 +31,7 @@ import java.util.function.UnaryOperator;
  *            the --probe gate still scores the runtime's opening)
  *            [--sentence-max] (refusal, augmented: the head also scores each sentence; rules compared on validation)
  *            [--pair-encoder e5 [--pair-taps 5,9]] (refusal: the recipe on a second encoder too, and the mean of the two heads)
+ * refusal-mil [--epochs 300] (a token-level refusal scorer: max over tokens of w.h_t; see refusalMil)
  * preference --features mean --pairs response,product,abs_diff --grid lr:1e-2 --helpfulness true --extra-weight 1
  *            [--prompt-view full|last-turn] (last-turn: the dialogue's last human turn as the prompt)
  * throughput --n 2000
@@ -64,6 +65,7 @@ public final class Experiments {
                         TrainDefaults.REFUSAL_OPENINGS, seed, log));
                 case "preference-joint" -> line = preferenceJoint(wb, a, seed, log);
                 case "preference-bow" -> line = preferenceBow(wb, a, seed, log);
+                case "refusal-mil" -> line = refusalMil(wb, a, seed, log);
                 case "throughput" -> line = throughput(wb, Integer.parseInt(a.getOrDefault("n", "2000")));
                 default -> throw new IllegalArgumentException("usage: Experiments binary|preference|throughput [--options]");
             }
@@ -543,17 +545,7 @@ public final class Experiments {
         if (!r.augment() || r.styles() != null) {
             throw new IllegalArgumentException("--sentence-max needs --augment without --styles");
         }
-        List<LabelledText> rows = new ArrayList<>(RefusalAugmentation.augment(wb.refusal("train"), seed).stream().map(RefusalAugmentation.Row::row).toList());
-        if (r.borrow()) {
-            for (PreferencePair p : wb.preference("train")) {
-                for (String text : List.of(p.chosen(), p.rejected())) {
-                    int label = RefusalAugmentation.weakLabel(text);
-                    if (label >= 0) {
-                        rows.add(new LabelledText(p.prompt(), text, label));
-                    }
-                }
-            }
-        }
+        List<LabelledText> rows = refusalRows(wb, r.borrow(), seed);
         List<LabelledText> val = new ArrayList<>();
         for (int i : res.fitted().validationIndex()) {
             val.add(rows.get(i));
@@ -593,16 +585,8 @@ public final class Experiments {
             int[] vy = res.fitted().validationLabels();
             double[] v1 = res.fitted().validationProbabilities();
             double[] v2 = res2.fitted().validationProbabilities();
-            double[] d1 = res.dev().probabilities();
-            double[] d2 = res2.dev().probabilities();
-            double[] vm = new double[v1.length];
-            double[] dm = new double[d1.length];
-            for (int i = 0; i < vm.length; i++) {
-                vm[i] = (v1[i] + v2[i]) / 2;
-            }
-            for (int i = 0; i < dm.length; i++) {
-                dm[i] = (d1[i] + d2[i]) / 2;
-            }
+            double[] vm = mean(v1, v2);
+            double[] dm = mean(res.dev().probabilities(), res2.dev().probabilities());
             double thr = Thresholds.maxF1(vm, vy);
             Evaluation ev = Evaluation.of(Tasks.REFUSAL_LABELS, dm, res.dev().labels(), thr);
             String why = TrainDefaults.behaviour(res2.head(), TrainDefaults.REFUSAL_PROBES, TrainDefaults.COMPLIANCE_PROBES);
@@ -611,6 +595,222 @@ public final class Experiments {
                     Metrics.averagePrecision(v2, vy), res2.dev().flaggedF1(), why == null ? "passed" : "failed: " + why,
                     Metrics.averagePrecision(vm, vy), Metrics.rocAuc(vm, vy), thr, ev.flaggedF1(), ev.macroF1(), ev.rocAuc());
         }
+    }
+
+    /**
+     * Measurement ({@code refusal-mil [--epochs 300]}): a token-level refusal scorer. Each token of a response's first
+     * 256-token window gets {@code w·h_t} from the encoder's last layer; the response's logit is the highest of them plus
+     * a bias (multiple-instance learning: a refusal needs one refusing phrase), fitted with class-balanced logistic
+     * loss on the shipped recipe's fit split. Compared on validation alone and as the mean with the shipped head.
+     */
+    static String refusalMil(Workbench wb, Map<String, String> a, long seed, PrintStream log) throws Exception {
+        FeatureSpec fs = features("cls,mean,max:l2").withTaps(Taps.parseLayers("5,9"))
+                .withOpening(8, features("cls,mean,max").poolings().toArray(new Pooling[0]));
+        Tasks.BinaryRecipe r = new Tasks.BinaryRecipe(fs, grid("lr:0.1,lr:1,mlp:64:1e-3,mlp:64:1e-2"), false, Double.NaN, true, true, false)
+                .withToxicCompliance(1000).withLexicon(3000);
+        Tasks.BinaryResult res = Tasks.refusal(wb, r, seed, log);
+        List<LabelledText> rows = refusalRows(wb, true, seed);
+        rows.addAll(Tasks.toxicComplianceSample(wb, 1000, seed));
+        int[] valIdx = res.fitted().validationIndex();
+        java.util.BitSet inVal = new java.util.BitSet();
+        for (int i : valIdx) {
+            inVal.set(i);
+        }
+        // the split drops derived rows whose original is held out: keep fit rows whose source is not in validation
+        List<RefusalAugmentation.Row> aug = RefusalAugmentation.augment(wb.refusal("train"), seed);
+        List<LabelledText> fit = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            int src = i < aug.size() ? aug.get(i).source() : i;
+            if (!inVal.get(i) && !inVal.get(src)) {
+                fit.add(rows.get(i));
+            }
+        }
+        List<LabelledText> val = new ArrayList<>();
+        for (int i : valIdx) {
+            val.add(rows.get(i));
+        }
+        List<LabelledText> dev = wb.refusal("dev");
+        log.printf(Locale.ROOT, "refusal-mil: %d fit, %d validation, %d dev texts%n", fit.size(), val.size(), dev.size());
+        float[][][] hFit = tokenStates(wb, fit, log);
+        float[][][] hVal = tokenStates(wb, val, log);
+        float[][][] hDev = tokenStates(wb, dev, log);
+        int[] yFit = Workbench.labels(fit);
+        int[] yVal = res.fitted().validationLabels();
+        int[] yDev = Workbench.labels(dev);
+        int epochs = Integer.parseInt(a.getOrDefault("epochs", "300"));
+        StringBuilder out = new StringBuilder("refusal-mil last layer, max over tokens of w.h_t, " + epochs + " epochs Adam");
+        double bestAp = -1;
+        double[] bestVal = null;
+        double[] bestDev = null;
+        double bestL2 = 0;
+        for (double l2 : new double[] {1e-4, 1e-3, 1e-2}) {
+            double[] w = fitMil(hFit, yFit, l2, epochs, seed);
+            double[] pv = milProbabilities(hVal, w);
+            double ap = Metrics.averagePrecision(pv, yVal);
+            out.append(String.format(Locale.ROOT, " | l2 %.0e val AP %.4f", l2, ap));
+            if (ap > bestAp) {
+                bestAp = ap;
+                bestL2 = l2;
+                bestVal = pv;
+                bestDev = milProbabilities(hDev, w);
+            }
+        }
+        double thr = Thresholds.maxF1(bestVal, yVal);
+        Evaluation alone = Evaluation.of(Tasks.REFUSAL_LABELS, bestDev, yDev, thr);
+        double[] v1 = res.fitted().validationProbabilities();
+        double[] vm = mean(v1, bestVal);
+        double[] dm = mean(res.dev().probabilities(), bestDev);
+        double thrM = Thresholds.maxF1(vm, yVal);
+        Evaluation mean = Evaluation.of(Tasks.REFUSAL_LABELS, dm, yDev, thrM);
+        out.append(String.format(Locale.ROOT, " | chose l2 %.0e: alone thr %.3f dev F1 %.4f macroF1 %.4f ROC %.4f"
+                        + " | shipped head val AP %.4f dev F1 %.4f | mean with shipped: val AP %.4f thr %.3f dev F1 %.4f macroF1 %.4f ROC %.4f",
+                bestL2, thr, alone.flaggedF1(), alone.macroF1(), alone.rocAuc(), Metrics.averagePrecision(v1, yVal), res.dev().flaggedF1(),
+                Metrics.averagePrecision(vm, yVal), thrM, mean.flaggedF1(), mean.macroF1(), mean.rocAuc()));
+        return out.toString();
+    }
+
+    /** The last layer's token vectors of each text's first window (special tokens included). */
+    private static float[][][] tokenStates(Workbench wb, List<LabelledText> rows, PrintStream log) throws Exception {
+        ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+        byte[] model;
+        try (java.io.InputStream in = wb.encoder().openOnnx()) {
+            model = in.readAllBytes();
+        }
+        byte[] tok;
+        try (java.io.InputStream in = wb.encoder().openTokenizer()) {
+            tok = in.readAllBytes();
+        }
+        Map<String, String> opts = new HashMap<>();
+        opts.put("padding", "false");
+        opts.put("truncation", "true");
+        opts.put("maxLength", Integer.toString(wb.maxLength()));
+        opts.put("modelMaxLength", Integer.toString(wb.maxLength()));
+        float[][][] out = new float[rows.size()][][];
+        try (ai.onnxruntime.OrtSession.SessionOptions so = new ai.onnxruntime.OrtSession.SessionOptions()) {
+            so.setIntraOpNumThreads(2);
+            try (ai.onnxruntime.OrtSession session = env.createSession(model, so);
+                 ai.djl.huggingface.tokenizers.HuggingFaceTokenizer tokenizer =
+                         ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.newInstance(new java.io.ByteArrayInputStream(tok), opts)) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < rows.size(); i++) {
+                    ai.djl.huggingface.tokenizers.Encoding e = tokenizer.encode(rows.get(i).text());
+                    long[][] ids = {e.getIds()};
+                    long[][] mask = {e.getAttentionMask()};
+                    long[][] types = {e.getTypeIds()};
+                    Map<String, ai.onnxruntime.OnnxTensor> in = new HashMap<>();
+                    in.put("input_ids", ai.onnxruntime.OnnxTensor.createTensor(env, ids));
+                    in.put("attention_mask", ai.onnxruntime.OnnxTensor.createTensor(env, mask));
+                    in.put("token_type_ids", ai.onnxruntime.OnnxTensor.createTensor(env, types));
+                    try (ai.onnxruntime.OrtSession.Result r = session.run(in)) {
+                        float[][][] h = (float[][][]) r.get(0).getValue();
+                        out[i] = h[0];
+                    } finally {
+                        in.values().forEach(ai.onnxruntime.OnnxTensor::close);
+                    }
+                    if ((i + 1) % 1000 == 0) {
+                        log.printf(Locale.ROOT, "token states: %d/%d texts, %.0f texts/s%n", i + 1, rows.size(), (i + 1) / ((System.nanoTime() - t0) / 1e9));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** w (last entry: bias) of logit = max_t w.h_t + b, class-balanced logistic loss plus l2 on w, full-batch Adam. */
+    private static double[] fitMil(float[][][] h, int[] y, double l2, int epochs, long seed) {
+        int d = h[0][0].length;
+        double[] w = new double[d + 1];
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        for (int k = 0; k < d; k++) {
+            w[k] = rnd.nextGaussian() * 0.01;
+        }
+        int pos = 0;
+        for (int v : y) {
+            pos += v;
+        }
+        double wPos = y.length / (2.0 * pos);
+        double wNeg = y.length / (2.0 * (y.length - pos));
+        double[] m = new double[d + 1];
+        double[] v2 = new double[d + 1];
+        double lr = 0.01;
+        for (int ep = 1; ep <= epochs; ep++) {
+            double[] g = new double[d + 1];
+            for (int i = 0; i < h.length; i++) {
+                int arg = 0;
+                double best = Double.NEGATIVE_INFINITY;
+                for (int t = 0; t < h[i].length; t++) {
+                    double s = 0;
+                    for (int k = 0; k < d; k++) {
+                        s += w[k] * h[i][t][k];
+                    }
+                    if (s > best) {
+                        best = s;
+                        arg = t;
+                    }
+                }
+                double p = 1 / (1 + Math.exp(-(best + w[d])));
+                double err = (p - y[i]) * (y[i] == 1 ? wPos : wNeg) / h.length;
+                for (int k = 0; k < d; k++) {
+                    g[k] += err * h[i][arg][k];
+                }
+                g[d] += err;
+            }
+            for (int k = 0; k < d; k++) {
+                g[k] += l2 * w[k];
+            }
+            for (int k = 0; k <= d; k++) {
+                m[k] = 0.9 * m[k] + 0.1 * g[k];
+                v2[k] = 0.999 * v2[k] + 0.001 * g[k] * g[k];
+                double mh = m[k] / (1 - Math.pow(0.9, ep));
+                double vh = v2[k] / (1 - Math.pow(0.999, ep));
+                w[k] -= lr * mh / (Math.sqrt(vh) + 1e-8);
+            }
+        }
+        return w;
+    }
+
+    private static double[] milProbabilities(float[][][] h, double[] w) {
+        int d = w.length - 1;
+        double[] p = new double[h.length];
+        for (int i = 0; i < h.length; i++) {
+            double best = Double.NEGATIVE_INFINITY;
+            for (float[] token : h[i]) {
+                double s = 0;
+                for (int k = 0; k < d; k++) {
+                    s += w[k] * token[k];
+                }
+                best = Math.max(best, s);
+            }
+            p[i] = 1 / (1 + Math.exp(-(best + w[d])));
+        }
+        return p;
+    }
+
+    /**
+     * The refusal recipe's training rows in its order: the augmented originals and copies, then (with {@code borrow}) the
+     * weakly labelled assistant turns of the preference pairs; a head's validation indices point into this list.
+     */
+    private static List<LabelledText> refusalRows(Workbench wb, boolean borrow, long seed) {
+        List<LabelledText> rows = new ArrayList<>(RefusalAugmentation.augment(wb.refusal("train"), seed).stream().map(RefusalAugmentation.Row::row).toList());
+        if (borrow) {
+            for (PreferencePair p : wb.preference("train")) {
+                for (String text : List.of(p.chosen(), p.rejected())) {
+                    int label = RefusalAugmentation.weakLabel(text);
+                    if (label >= 0) {
+                        rows.add(new LabelledText(p.prompt(), text, label));
+                    }
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static double[] mean(double[] x, double[] y) {
+        double[] m = new double[x.length];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = (x[i] + y[i]) / 2;
+        }
+        return m;
     }
 
     private static double[] mix(double[][] s, int rule) {

@@ -4,6 +4,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -252,27 +254,18 @@ class TrainCommandTest {
         assertThat(r.err().strip()).startsWith("parapet train: --task all needs --data to be a datasets folder").doesNotContain("\n");
     }
 
-    @Test
-    void should_exit_2_for_an_unknown_encoder() throws IOException {
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "gpt-9             | unknown encoder 'gpt-9'; expected one of",
+            "bge-small-en-v1.5 | encoder 'bge-small-en-v1.5' is for measurements only and is not bundled; expected one of"})
+    void should_exit_2_for_an_unknown_or_measurement_only_encoder(String encoder, String message) throws IOException {
         Path f = toxicity("t.jsonl", 4, 1);
 
         Cli.Run r = Cli.run("train", "--task", "toxicity", "--data", f.toString(), "--dev", f.toString(), "--out", tmp.toString(),
-                "--encoder", "gpt-9");
+                "--encoder", encoder);
 
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(r.err().strip()).startsWith("parapet train: unknown encoder 'gpt-9'");
-    }
-
-    @Test
-    void should_exit_2_for_a_measurement_only_encoder() throws IOException {
-        Path f = toxicity("t.jsonl", 4, 1);
-
-        Cli.Run r = Cli.run("train", "--task", "toxicity", "--data", f.toString(), "--dev", f.toString(), "--out", tmp.toString(),
-                "--encoder", "bge-small-en-v1.5");
-
-        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(r.err().strip()).startsWith("parapet train: encoder 'bge-small-en-v1.5' is for measurements only")
-                .contains("bge-small-en-v1.5-q").doesNotContain("\n");
+        assertThat(r.err().strip()).startsWith("parapet train: " + message).contains("bge-small-en-v1.5-q").doesNotContain("\n");
         assertThat(tmp.resolve("toxicity.json")).doesNotExist();
     }
 }

@@ -604,10 +604,9 @@ public final class Experiments {
      * loss on the shipped recipe's fit split. Compared on validation alone and as the mean with the shipped head.
      */
     static String refusalMil(Workbench wb, Map<String, String> a, long seed, PrintStream log) throws Exception {
-        FeatureSpec fs = features("cls,mean,max:l2").withTaps(Taps.parseLayers("5,9"))
-                .withOpening(8, features("cls,mean,max").poolings().toArray(new Pooling[0]));
-        Tasks.BinaryRecipe r = new Tasks.BinaryRecipe(fs, grid("lr:0.1,lr:1,mlp:64:1e-3,mlp:64:1e-2"), false, Double.NaN, true, true, false)
-                .withToxicCompliance(1000).withLexicon(3000);
+        // the shipped head: TrainDefaults' recipe with what its trials chose (opening 8, layers 5 and 9, 3,000 word pieces)
+        Tasks.BinaryRecipe r = TrainDefaults.REFUSAL.withFeatures(TrainDefaults.REFUSAL.features().withTaps(Taps.parseLayers("5,9"))
+                .withOpening(8, Pooling.CLS, Pooling.MEAN, Pooling.MAX)).withLexicon(3000);
         Tasks.BinaryResult res = Tasks.refusal(wb, r, seed, log);
         List<LabelledText> rows = refusalRows(wb, true, seed);
         rows.addAll(Tasks.toxicComplianceSample(wb, 1000, seed));
@@ -871,12 +870,7 @@ public final class Experiments {
             e = wb.withOpenings(e, rows, what, head.openingTokens());
         }
         if (head.lexicon().length > 0) {
-            List<List<int[]>> pieces = wb.windowPieces(rows.stream().map(LabelledText::text).toList());
-            List<TextEmbedding> withPieces = new ArrayList<>(e.size());
-            for (int i = 0; i < e.size(); i++) {
-                withPieces.add(e.get(i).withPieces(pieces.get(i)));
-            }
-            e = withPieces;
+            e = Tasks.withPieces(e, wb.windowPieces(rows.stream().map(LabelledText::text).toList()));
         }
         return Evaluation.of(head, e, new int[e.size()], true).probabilities();
     }

@@ -408,7 +408,7 @@ public final class Tasks {
         return sample;
     }
 
-    private static List<TextEmbedding> withPieces(List<TextEmbedding> texts, List<List<int[]>> pieces) {
+    static List<TextEmbedding> withPieces(List<TextEmbedding> texts, List<List<int[]>> pieces) {
         List<TextEmbedding> out = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
             out.add(texts.get(i).withPieces(pieces.get(i)));

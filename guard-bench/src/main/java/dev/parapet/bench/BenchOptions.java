@@ -1,5 +1,6 @@
 package dev.parapet.bench;
 
+import dev.parapet.onnx.ExecutionProvider;
 import dev.parapet.onnx.RuntimeOptions;
 
 import java.lang.reflect.InvocationTargetException;
@@ -9,7 +10,8 @@ import java.time.Duration;
 /**
  * {@link RuntimeOptions} from text such as {@code intraOpThreads=1;maxBatchSize=16}, each key the
  * name of a {@link RuntimeOptions.Builder} setter taking an int, a double or a {@link Duration}
- * (in microseconds, or {@code off} for null). Found by reflection, so the harnesses can name
+ * (in microseconds, or {@code off} for null) or an {@link ExecutionProvider} ({@code cpu},
+ * {@code cuda} or {@code cuda:N}, as in {@code provider=cuda;strictProvider=true}). Found by reflection, so the harnesses can name
  * settings that only some versions of guard-onnx have; an unknown setting fails with its name,
  * unless written {@code name?=value}, which is skipped where the setter does not exist.
  */
@@ -72,6 +74,8 @@ final class BenchOptions {
                 arg = value.equals("off") ? null : Duration.ofNanos(Long.parseLong(value) * 1000);
             } else if (type == boolean.class) {
                 arg = Boolean.parseBoolean(value);
+            } else if (type == ExecutionProvider.class) {
+                arg = provider(value);
             } else {
                 continue;
             }
@@ -84,6 +88,22 @@ final class BenchOptions {
                 throw new IllegalArgumentException(name + "=" + value + ": " + e.getCause().getMessage(), e.getCause());
             }
         }
-        throw new IllegalArgumentException("RuntimeOptions.Builder has no setter " + name + "(int|double|Duration|boolean) in this build");
+        throw new IllegalArgumentException("RuntimeOptions.Builder has no setter " + name
+                + "(int|double|Duration|boolean|ExecutionProvider) in this build");
+    }
+
+    /** {@code cpu}, {@code cuda} (device 0) or {@code cuda:N}. */
+    static ExecutionProvider provider(String value) {
+        String v = value.toLowerCase(java.util.Locale.ROOT);
+        if (v.equals("cpu")) {
+            return ExecutionProvider.cpu();
+        }
+        if (v.equals("cuda")) {
+            return ExecutionProvider.cuda(0);
+        }
+        if (v.startsWith("cuda:")) {
+            return ExecutionProvider.cuda(Integer.parseInt(v.substring(5)));
+        }
+        throw new IllegalArgumentException("provider must be cpu, cuda or cuda:N, got '" + value + "'");
     }
 }

@@ -38,6 +38,7 @@ public final class RuntimeOptions {
     private final int interOpThreads;
     private final ExecutionProvider provider;
     private final boolean strictProvider;
+    private final boolean cudaTf32;
     private final int maxBatchTokens;
     private final int maxBatchSize;
     private final double maxPaddingFraction;
@@ -52,6 +53,7 @@ public final class RuntimeOptions {
         this.interOpThreads = b.interOpThreads;
         this.provider = b.provider;
         this.strictProvider = b.strictProvider;
+        this.cudaTf32 = b.cudaTf32;
         this.maxBatchTokens = b.maxBatchTokens;
         this.maxBatchSize = b.maxBatchSize;
         this.maxPaddingFraction = b.maxPaddingFraction;
@@ -83,6 +85,11 @@ public final class RuntimeOptions {
 
     public boolean strictProvider() {
         return strictProvider;
+    }
+
+    /** Whether float matrix products on CUDA may use TF32 tensor cores; see {@link Builder#cudaTf32(boolean)}. */
+    public boolean cudaTf32() {
+        return cudaTf32;
     }
 
     public int maxBatchTokens() {
@@ -126,19 +133,21 @@ public final class RuntimeOptions {
 
     /** The part that decides whether two models may share one ONNX session. */
     String sessionKey() {
-        return provider + "/" + (strictProvider ? "strict" : "fallback") + "/intra=" + intraOpThreads + "/inter=" + interOpThreads;
+        return provider + "/" + (strictProvider ? "strict" : "fallback") + "/intra=" + intraOpThreads + "/inter=" + interOpThreads
+                + (provider.kind() == ExecutionProvider.Kind.CUDA && cudaTf32 ? "/tf32" : "");
     }
 
     public Builder toBuilder() {
         return builder().intraOpThreads(intraOpThreads).interOpThreads(interOpThreads).provider(provider)
-                .strictProvider(strictProvider).maxBatchTokens(maxBatchTokens).maxBatchSize(maxBatchSize)
+                .strictProvider(strictProvider).cudaTf32(cudaTf32).maxBatchTokens(maxBatchTokens).maxBatchSize(maxBatchSize)
                 .maxPaddingFraction(maxPaddingFraction).batchAcrossTexts(batchAcrossTexts).parallelRunsSetting(parallelRuns)
                 .microBatching(microBatchWait).microBatchLanes(microBatchLanes);
     }
 
     @Override
     public String toString() {
-        return "RuntimeOptions{provider=" + provider + ", strict=" + strictProvider + ", intraOpThreads=" + intraOpThreads
+        return "RuntimeOptions{provider=" + provider + ", strict=" + strictProvider
+                + (provider.kind() == ExecutionProvider.Kind.CUDA ? ", cudaTf32=" + cudaTf32 : "") + ", intraOpThreads=" + intraOpThreads
                 + ", interOpThreads=" + interOpThreads + ", maxBatchTokens=" + maxBatchTokens + ", maxBatchSize=" + maxBatchSize
                 + ", maxPaddingFraction=" + maxPaddingFraction + ", batchAcrossTexts=" + batchAcrossTexts + ", parallelRuns=" + parallelRuns()
                 + ", microBatchWait=" + microBatchWait + ", microBatchLanes=" + microBatchLanes + '}';
@@ -149,6 +158,7 @@ public final class RuntimeOptions {
         private int interOpThreads = 1;
         private ExecutionProvider provider = ExecutionProvider.cpu();
         private boolean strictProvider;
+        private boolean cudaTf32;
         private int maxBatchTokens = DEFAULT_MAX_BATCH_TOKENS;
         private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
         private double maxPaddingFraction = DEFAULT_MAX_PADDING_FRACTION;
@@ -188,6 +198,16 @@ public final class RuntimeOptions {
         /** Fail with {@link dev.parapet.core.ModelLoadException} instead of falling back to CPU. */
         public Builder strictProvider(boolean strict) {
             this.strictProvider = strict;
+            return this;
+        }
+
+        /**
+         * Let float matrix products on CUDA use TF32 tensor cores (ONNX Runtime's {@code use_tf32}).
+         * Off by default: the default models' thresholds were chosen on full float32 arithmetic,
+         * and TF32 moves their scores (docs/gpu.md measures by how much). Ignored on the CPU.
+         */
+        public Builder cudaTf32(boolean tf32) {
+            this.cudaTf32 = tf32;
             return this;
         }
 

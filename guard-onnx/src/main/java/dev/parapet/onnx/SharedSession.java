@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import dev.parapet.core.ModelLoadException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,13 +106,16 @@ final class SharedSession {
 
     private static OrtSession create(OrtEnvironment env, ModelSource source, RuntimeOptions options, ExecutionProvider provider,
                                      Taps taps) throws OrtException {
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+             OrtCUDAProviderOptions cuda = provider.kind() == ExecutionProvider.Kind.CUDA ? new OrtCUDAProviderOptions(provider.deviceId()) : null) {
             so.setIntraOpNumThreads(options.intraOpThreads());
             so.setInterOpNumThreads(options.interOpThreads());
             so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            if (provider.kind() == ExecutionProvider.Kind.CUDA) {
-                so.addCUDA(provider.deviceId());
+            if (cuda != null) {
+                // TF32 is ONNX Runtime's default on Ampere and later; full float32 keeps the scores of the CPU
+                cuda.add("use_tf32", options.cudaTf32() ? "1" : "0");
+                so.addCUDA(cuda);
             }
             if (!taps.names().isEmpty()) {
                 return env.createSession(GraphOutputs.expose(source.readModelBytes(), taps.names()), so);

@@ -53,6 +53,20 @@ class ExecutionProviderTest {
     }
 
     @Test
+    void should_keep_tf32_off_unless_asked_and_not_share_sessions_across_that_choice() {
+        RuntimeOptions fp32 = RuntimeOptions.builder().provider(ExecutionProvider.cuda(0)).build();
+        RuntimeOptions tf32 = fp32.toBuilder().cudaTf32(true).build();
+        assertThat(fp32.cudaTf32()).isFalse();
+        assertThat(tf32.cudaTf32()).isTrue();
+        assertThat(tf32.toBuilder().build().cudaTf32()).isTrue();
+        assertThat(tf32.sessionKey()).isNotEqualTo(fp32.sessionKey());
+        assertThat(tf32.toString()).contains("cudaTf32=true");
+        // on the CPU the setting means nothing, so it must not split sessions there
+        RuntimeOptions cpu = RuntimeOptions.builder().build();
+        assertThat(cpu.toBuilder().cudaTf32(true).build().sessionKey()).isEqualTo(cpu.sessionKey());
+    }
+
+    @Test
     void should_validate_settings_naming_them() {
         assertThatThrownBy(() -> RuntimeOptions.builder().intraOpThreads(0)).hasMessageContaining("intraOpThreads");
         assertThatThrownBy(() -> RuntimeOptions.builder().maxBatchSize(0)).hasMessageContaining("maxBatchSize");

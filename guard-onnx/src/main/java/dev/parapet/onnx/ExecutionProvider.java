@@ -7,8 +7,8 @@ package dev.parapet.onnx;
  * was asked for. The provider actually used is reported by {@code provider()} of the classifier or encoder and in
  * every scan result's {@code provider} attribute.
  *
- * <p>Measured on an H100 (docs/gpu.md): CUDA pays for float32 models (a float32 encoder ran 2 to 4
- * times faster and within 1e-6 of the CPU). For int8 models such as the default encoder, it does not:
+ * <p>Measured on an H100 (docs/gpu.md): CUDA paid off for a float32 encoder (2 to 4 times faster,
+ * within 1.2e-6 of the CPU). For int8 models such as the default encoder, it does not:
  * their quantized matrix products have no CUDA kernel and stay on the CPU, and their scores differ
  * from the CPU's by up to about 0.1.
  */

@@ -75,7 +75,7 @@ final class BenchOptions {
             } else if (type == boolean.class) {
                 arg = Boolean.parseBoolean(value);
             } else if (type == ExecutionProvider.class) {
-                arg = provider(value);
+                arg = ExecutionProvider.parse(value);
             } else {
                 continue;
             }
@@ -90,20 +90,5 @@ final class BenchOptions {
         }
         throw new IllegalArgumentException("RuntimeOptions.Builder has no setter " + name
                 + "(int|double|Duration|boolean|ExecutionProvider) in this build");
-    }
-
-    /** {@code cpu}, {@code cuda} (device 0) or {@code cuda:N}. */
-    static ExecutionProvider provider(String value) {
-        String v = value.toLowerCase(java.util.Locale.ROOT);
-        if (v.equals("cpu")) {
-            return ExecutionProvider.cpu();
-        }
-        if (v.equals("cuda")) {
-            return ExecutionProvider.cuda(0);
-        }
-        if (v.startsWith("cuda:")) {
-            return ExecutionProvider.cuda(Integer.parseInt(v.substring(5)));
-        }
-        throw new IllegalArgumentException("provider must be cpu, cuda or cuda:N, got '" + value + "'");
     }
 }

@@ -51,7 +51,7 @@ class ProviderCheckTest {
         assertThat(BenchOptions.parse("provider=cpu").provider()).isEqualTo(ExecutionProvider.cpu());
         assertThatThrownBy(() -> BenchOptions.parse("provider=gpu"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("provider must be cpu, cuda or cuda:N, got 'gpu'");
+                .hasMessageContaining("must be cpu, cuda or cuda:N (N a device number), got 'gpu'");
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -58,6 +58,9 @@ final class BenchCommand implements Callable<Integer>, Parapet.HasCommonOptions 
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    ProviderOptions providerOptions;
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Guard configuration (JSON); default: the default models.")
     Path config;
 
@@ -100,8 +103,9 @@ final class BenchCommand implements Callable<Integer>, Parapet.HasCommonOptions 
             throw new CliException("--generate, --words, --batch-size, --concurrency and --threads must be at least 1, --warmup at least 0");
         }
         if (threads != null && config != null) {
-            throw new CliException("--threads sets the default models' threads; a configuration file's models use the library default");
+            throw new CliException("--threads sets the default models' threads; a configuration file sets its own in its runtime block");
         }
+        providerOptions.rejectWithConfig(config);
         List<Exchange> exchanges = new ArrayList<>();
         String source;
         if (input != null) {
@@ -121,7 +125,7 @@ final class BenchCommand implements Callable<Integer>, Parapet.HasCommonOptions 
             source = "generated, " + words + " words per text";
         }
         int intraOp = threads != null ? threads : RuntimeOptions.DEFAULT_INTRA_OP_THREADS;
-        RuntimeOptions options = config == null ? RuntimeOptions.builder().intraOpThreads(intraOp).build() : null;
+        RuntimeOptions options = config == null ? providerOptions.apply(RuntimeOptions.builder().intraOpThreads(intraOp)).build() : null;
         List<List<Exchange>> calls = new ArrayList<>();
         for (int i = 0; i < exchanges.size(); i += batchSize) {
             calls.add(exchanges.subList(i, Math.min(exchanges.size(), i + batchSize)));

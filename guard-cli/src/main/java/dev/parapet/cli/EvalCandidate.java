@@ -11,6 +11,7 @@ import dev.parapet.core.Stage;
 import dev.parapet.langchain4j.LlmJudgeScanner;
 import dev.parapet.models.DefaultModels;
 import dev.parapet.onnx.ModelSource;
+import dev.parapet.onnx.RuntimeOptions;
 import dev.parapet.scanners.ClassifierScanner;
 import dev.parapet.scanners.GuardConfig;
 
@@ -68,9 +69,9 @@ record EvalCandidate(String name, String description, Scanner scanner, Stage sta
         }
     }
 
-    /** The default model of the task (DefaultModels). */
-    static EvalCandidate defaults(Task task) {
-        DefaultModels models = DefaultModels.load();
+    /** The default model of the task (DefaultModels), on {@code runtime}. */
+    static EvalCandidate defaults(Task task, RuntimeOptions runtime) {
+        DefaultModels models = DefaultModels.load(runtime, DefaultModels.DEFAULT_WINDOW_TOKENS);
         try {
             Scanner s = switch (task) {
                 case TOXICITY -> models.toxicityScanner().build();
@@ -95,7 +96,7 @@ record EvalCandidate(String name, String description, Scanner scanner, Stage sta
      * those a guard-train fused export records in config.json ({@code parapet.threshold},
      * {@code parapet.flagged_label}), else 0.5 and the model's second label.
      */
-    static EvalCandidate modelDirectory(Task task, Path dir, Double threshold, String flaggedLabel) {
+    static EvalCandidate modelDirectory(Task task, Path dir, Double threshold, String flaggedLabel, RuntimeOptions runtime) {
         if (task == Task.PREFERENCE) {
             throw new CliException("--model reads a text classifier; preference needs a reward head: evaluate the default "
                     + "models or a --config with a preference scanner");
@@ -110,7 +111,7 @@ record EvalCandidate(String name, String description, Scanner scanner, Stage sta
                 : parapet != null && parapet.has("flagged_label") ? parapet.get("flagged_label").getAsString() : null;
         String thresholdSource = threshold != null ? "--threshold" : parapet != null && parapet.has("threshold") ? "config.json" : "default";
         ClassifierScanner.Builder b = ClassifierScanner.builder(dir.getFileName() == null ? task.id() : dir.getFileName().toString(),
-                ModelSource.directory(dir)).threshold(t);
+                ModelSource.directory(dir)).threshold(t).options(runtime);
         if (label != null) {
             b.flaggedLabels(label);
         }

@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.parapet.core.ScanInput;
+import dev.parapet.onnx.RuntimeOptions;
 import dev.parapet.train.ClassificationReport;
 import dev.parapet.train.Evaluation;
 import dev.parapet.train.Metrics;
@@ -50,6 +51,9 @@ final class EvalCommand implements Callable<Integer>, Parapet.HasCommonOptions {
 
     @Mixin
     CommonOptions common;
+
+    @Mixin
+    ProviderOptions providerOptions;
 
     @Option(names = {"-t", "--task"}, required = true, paramLabel = "TASK", description = "toxicity, refusal or preference.")
     Task task;
@@ -171,12 +175,14 @@ final class EvalCommand implements Callable<Integer>, Parapet.HasCommonOptions {
 
     private List<Supplier<EvalCandidate>> candidates() {
         List<Supplier<EvalCandidate>> list = new ArrayList<>();
+        // --provider applies to the default models and --model directories; a --config file sets its own
+        RuntimeOptions runtime = providerOptions.apply(RuntimeOptions.builder()).build();
         boolean others = !models.isEmpty() || !configs.isEmpty() || judgeModel != null;
         if (!others || defaults) {
-            list.add(() -> EvalCandidate.defaults(task));
+            list.add(() -> EvalCandidate.defaults(task, runtime));
         }
         for (Path m : models) {
-            list.add(() -> EvalCandidate.modelDirectory(task, m, threshold, flaggedLabel));
+            list.add(() -> EvalCandidate.modelDirectory(task, m, threshold, flaggedLabel, runtime));
         }
         for (Path c : configs) {
             list.add(() -> EvalCandidate.config(task, c, scanner));

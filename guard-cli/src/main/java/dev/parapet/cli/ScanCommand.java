@@ -45,6 +45,9 @@ final class ScanCommand implements Callable<Integer>, Parapet.HasCommonOptions {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    ProviderOptions providerOptions;
+
     @Option(names = "--prompt", paramLabel = "TEXT", description = "The prompt of one exchange.")
     String prompt;
 
@@ -108,7 +111,8 @@ final class ScanCommand implements Callable<Integer>, Parapet.HasCommonOptions {
                 throw new CliException("input file " + input + " has no rows");
             }
         }
-        try (Guard guard = Guards.load(config)) {
+        providerOptions.rejectWithConfig(config);
+        try (Guard guard = Guards.load(config, providerOptions.optionsOrNull())) {
             if (input == null) {
                 return scanOne(guard);
             }

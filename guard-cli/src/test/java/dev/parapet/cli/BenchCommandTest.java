@@ -64,4 +64,15 @@ class BenchCommandTest {
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err().strip()).startsWith("parapet bench: --threads sets the default models' threads");
     }
+
+    @Test
+    void should_state_the_provider_that_ran_when_cuda_is_asked_for() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                ai.onnxruntime.OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA), "this host has CUDA");
+        Cli.Run r = Cli.run("bench", "--generate", "4", "--words", "8", "--warmup", "0", "--provider", "cuda", "--no-progress");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        // the request fell back, and the bench reports what actually ran
+        assertThat(r.out()).contains("setup     provider CPU,");
+    }
 }

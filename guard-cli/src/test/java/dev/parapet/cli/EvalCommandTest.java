@@ -260,4 +260,17 @@ class EvalCommandTest {
         assertThat(j.get("roc_auc").getAsDouble()).isGreaterThan(0.8);
         assertThat(j.get("macro_f1").getAsDouble()).isGreaterThan(0.65);
     }
+
+    @Test
+    void should_load_the_default_models_on_the_provider_asked_for() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                ai.onnxruntime.OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA), "this host has CUDA");
+        Path data = file("tox.jsonl", TOXICITY);
+
+        Cli.Run r = Cli.run("eval", "--task", "toxicity", "--data", data.toString(), "--provider", "cuda", "--strict-provider");
+
+        // strict CUDA on a host without it: the default candidate fails to load, naming the setting
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.errLines()).contains("CUDA device 0 was requested with strictProvider(true)");
+    }
 }

@@ -154,4 +154,38 @@ class ScanCommandTest {
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err().strip()).isEqualTo("parapet scan: give --prompt TEXT (and --output TEXT) or --input FILE");
     }
+
+    @Test
+    void should_scan_on_the_cpu_when_cuda_is_asked_for_and_absent() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                ai.onnxruntime.OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA), "this host has CUDA");
+        Cli.Run r = Cli.run("scan", "--prompt", "Could you recommend a good book about birds?", "--provider", "cuda");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("prompt  toxicity    PASSED").contains("provider=CPU").endsWith("verdict: ALLOWED\n");
+    }
+
+    @Test
+    void should_exit_2_when_strict_cuda_is_unavailable() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                ai.onnxruntime.OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA), "this host has CUDA");
+        Cli.Run r = Cli.run("scan", "--prompt", "hi", "--provider", "cuda:0", "--strict-provider");
+
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.errLines()).startsWith("parapet scan: CUDA device 0 was requested with strictProvider(true)");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void should_exit_2_for_an_unknown_provider_or_a_provider_beside_a_configuration() throws IOException {
+        Cli.Run bad = Cli.run("scan", "--prompt", "hi", "--provider", "gpu");
+        assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bad.err().strip())
+                .isEqualTo("parapet scan: --provider: execution provider must be cpu, cuda or cuda:N (N a device number), got 'gpu'");
+
+        Cli.Run both = Cli.run("scan", "--prompt", "hi", "--config", ruleConfig().toString(), "--provider", "cuda");
+        assertThat(both.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(both.err().strip()).startsWith("parapet scan: --provider and --strict-provider set the default models' provider")
+                .contains("runtime block");
+    }
 }

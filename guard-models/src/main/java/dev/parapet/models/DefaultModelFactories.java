@@ -22,7 +22,7 @@ public final class DefaultModelFactories {
 
     static DefaultModels models(ConfigContext context) {
         return context.shared("dev.parapet.models.DefaultModels", () -> {
-            DefaultModels m = DefaultModels.load();
+            DefaultModels m = DefaultModels.load(context.runtime(), DefaultModels.DEFAULT_WINDOW_TOKENS);
             // the scanners keep their own references; the configuration's hold ends after loading
             context.closeWithConfig(m);
             return m;

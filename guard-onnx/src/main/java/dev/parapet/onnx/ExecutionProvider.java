@@ -33,6 +33,29 @@ public record ExecutionProvider(Kind kind, int deviceId) {
         return new ExecutionProvider(Kind.CUDA, deviceId);
     }
 
+    /**
+     * {@code cpu}, {@code cuda} (device 0) or {@code cuda:N}, in any case: the spelling of
+     * configuration files and command lines, and of {@link #toString()}.
+     *
+     * @throws IllegalArgumentException naming the accepted forms
+     */
+    public static ExecutionProvider parse(String text) {
+        if (text == null) {
+            throw new NullPointerException("text");
+        }
+        String v = text.strip().toLowerCase(java.util.Locale.ROOT);
+        if (v.equals("cpu")) {
+            return cpu();
+        }
+        if (v.equals("cuda")) {
+            return cuda(0);
+        }
+        if (v.startsWith("cuda:") && v.length() > 5 && v.substring(5).chars().allMatch(Character::isDigit) && v.length() <= 14) {
+            return cuda(Integer.parseInt(v.substring(5)));
+        }
+        throw new IllegalArgumentException("execution provider must be cpu, cuda or cuda:N (N a device number), got '" + text + "'");
+    }
+
     @Override
     public String toString() {
         return kind == Kind.CPU ? "CPU" : "CUDA:" + deviceId;

@@ -60,7 +60,7 @@ public final class ClassifierScannerFactory implements ScannerFactory {
             source = hub.build().resolve();
         }
         ClassifierScanner.Builder b = ClassifierScanner.builder(name, source)
-                .input(input).aggregation(aggregation).matchMode(match).threshold(threshold);
+                .input(input).aggregation(aggregation).matchMode(match).threshold(threshold).options(context.runtime());
         if (!labels.isEmpty()) {
             b.flaggedLabels(labels.toArray(String[]::new));
         }

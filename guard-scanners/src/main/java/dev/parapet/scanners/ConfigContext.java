@@ -1,5 +1,7 @@
 package dev.parapet.scanners;
 
+import dev.parapet.onnx.RuntimeOptions;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -8,17 +10,28 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * What the factories of one configuration share: the folder relative paths resolve against, and a
+ * What the factories of one configuration share: the folder relative paths resolve against, the
+ * runtime options its models run with, and a
  * cache of expensive objects (models) created once for the whole configuration and closed when
  * loading fails or, for objects registered with {@link #closeWithConfig}, right after loading.
  */
 public final class ConfigContext {
     private final Path baseDirectory;
+    private final RuntimeOptions runtime;
     private final Map<String, Object> shared = new LinkedHashMap<>();
     private final List<AutoCloseable> closeAfterLoad = new ArrayList<>();
 
-    ConfigContext(Path baseDirectory) {
+    ConfigContext(Path baseDirectory, RuntimeOptions runtime) {
         this.baseDirectory = baseDirectory;
+        this.runtime = runtime;
+    }
+
+    /**
+     * How the configuration's models run: its {@code runtime} block (provider, strict provider, TF32, intra-op
+     * threads), or the library defaults without one. Factories that load models pass it on.
+     */
+    public RuntimeOptions runtime() {
+        return runtime;
     }
 
     /** Resolves a path from the configuration against the configuration file's folder. */

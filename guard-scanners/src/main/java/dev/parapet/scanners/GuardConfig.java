@@ -32,6 +32,7 @@ import java.util.TreeSet;
  *   "fail_policy": "fail_closed",          // or fail_open
  *   "fail_fast": false,
  *   "limits": {"max_prompt_chars": 100000, "max_output_chars": 100000},
+ *   "runtime": {"provider": "cpu", "strict_provider": false, "cuda_tf32": false, "intra_op_threads": 1},
  *   "input_scanners":  [{"type": "invisible_text"}, {"type": "toxicity", "params": {"threshold": 0.6}}],
  *   "output_scanners": [{"type": "refusal"}, {"type": "classifier", "params": {"model": "models/tox", "labels": ["toxic"]}}]
  * }
@@ -125,7 +126,7 @@ public final class GuardConfig {
         }
         guard.limits(limits.build());
         Map<String, ScannerFactory> factories = factories();
-        ConfigContext context = new ConfigContext(base);
+        ConfigContext context = new ConfigContext(base, GuardSpec.runtimeOptions(root));
         List<Scanner> built = new ArrayList<>();
         try {
             guard.inputScanners(scanners(root, "input_scanners", Stage.PROMPT, factories, context, built, name));

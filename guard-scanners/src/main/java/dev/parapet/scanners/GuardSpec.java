@@ -7,6 +7,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 
+import dev.parapet.onnx.ExecutionProvider;
+import dev.parapet.onnx.RuntimeOptions;
+
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -19,9 +23,10 @@ import java.util.TreeSet;
  * {@link GuardConfig#build} turns a spec into a {@link dev.parapet.core.Guard}.
  */
 public final class GuardSpec {
-    static final Set<String> TOP_LEVEL = Set.of("fail_policy", "fail_fast", "limits", "input_scanners", "output_scanners");
+    static final Set<String> TOP_LEVEL = Set.of("fail_policy", "fail_fast", "limits", "runtime", "input_scanners", "output_scanners");
     static final Set<String> ENTRY = Set.of("type", "params");
     static final Set<String> LIMITS = Set.of("max_prompt_chars", "max_output_chars", "max_batch_exchanges");
+    static final Set<String> RUNTIME = Set.of("provider", "strict_provider", "cuda_tf32", "intra_op_threads");
 
     private final JsonObject root;
 
@@ -70,9 +75,59 @@ public final class GuardSpec {
             }
         }
         out.add("limits", limits);
+        if (in.has("runtime")) {
+            out.add("runtime", runtime(in.get("runtime"), name));
+        }
         out.add("input_scanners", entries(in, "input_scanners", name));
         out.add("output_scanners", entries(in, "output_scanners", name));
         return new GuardSpec(out);
+    }
+
+    /**
+     * The {@code runtime} block: how the configuration's models run ({@code provider} {@code cpu}, {@code cuda} or
+     * {@code cuda:N}; {@code strict_provider}; {@code cuda_tf32}; {@code intra_op_threads}), written out in full.
+     */
+    private static JsonObject runtime(JsonElement e, String name) {
+        String where = name + ": runtime";
+        if (!e.isJsonObject()) {
+            throw new ConfigException(where + " must be an object");
+        }
+        JsonObject r = e.getAsJsonObject();
+        checkKeys(r, RUNTIME, where);
+        JsonObject out = new JsonObject();
+        String provider = r.has("provider") ? string(r.get("provider"), where + ".provider") : "cpu";
+        try {
+            out.addProperty("provider", ExecutionProvider.parse(provider).toString().toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException ex) {
+            throw new ConfigException(where + ".provider: " + ex.getMessage(), ex);
+        }
+        out.addProperty("strict_provider", r.has("strict_provider") && bool(r.get("strict_provider"), where + ".strict_provider"));
+        out.addProperty("cuda_tf32", r.has("cuda_tf32") && bool(r.get("cuda_tf32"), where + ".cuda_tf32"));
+        int threads = RuntimeOptions.DEFAULT_INTRA_OP_THREADS;
+        if (r.has("intra_op_threads")) {
+            JsonElement t = r.get("intra_op_threads");
+            if (!t.isJsonPrimitive() || !t.getAsJsonPrimitive().isNumber() || t.getAsDouble() != Math.rint(t.getAsDouble())
+                    || t.getAsDouble() < 1 || t.getAsDouble() > 1024) {
+                throw new ConfigException(where + ".intra_op_threads must be a whole number from 1 to 1024, got " + t);
+            }
+            threads = t.getAsInt();
+        }
+        out.addProperty("intra_op_threads", threads);
+        return out;
+    }
+
+    /** The runtime options of a normalised spec's {@code runtime} block, or the library defaults without one. */
+    static RuntimeOptions runtimeOptions(JsonObject root) {
+        if (!root.has("runtime")) {
+            return RuntimeOptions.defaults();
+        }
+        JsonObject r = root.getAsJsonObject("runtime");
+        return RuntimeOptions.builder()
+                .provider(ExecutionProvider.parse(r.get("provider").getAsString()))
+                .strictProvider(r.get("strict_provider").getAsBoolean())
+                .cudaTf32(r.get("cuda_tf32").getAsBoolean())
+                .intraOpThreads(r.get("intra_op_threads").getAsInt())
+                .build();
     }
 
     private static JsonArray entries(JsonObject in, String key, String name) {

@@ -6,6 +6,7 @@ import dev.parapet.core.Guard;
 import dev.parapet.core.ScanResult;
 import dev.parapet.core.Verdict;
 import dev.parapet.demo.DemoModels;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,6 +68,50 @@ class GuardConfigTest {
                     .isEqualTo(withoutLatency(VerdictJson.toJson(b.scanPrompt(prompt), true)));
             assertThat(a.limits().maxPromptChars()).isEqualTo(1000);
         }
+    }
+
+    @Test
+    void should_run_a_configuration_s_models_where_its_runtime_block_says(@TempDir Path dir) throws IOException {
+        Assumptions.assumeFalse(ai.onnxruntime.OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA),
+                "this host has CUDA: the fallback is not reachable here");
+        String model = DemoModels.toxicity().toAbsolutePath().toString().replace("\\", "\\\\");
+        String entries = "\"input_scanners\": [{\"type\": \"classifier\", \"params\": {\"model\": \"" + model + "\", \"name\": \"toxicity\"}}]";
+        // CUDA asked for on a host without it: one WARN line, the model runs on the CPU, and every result says so
+        try (Guard guard = GuardConfig.parse("{\"runtime\": {\"provider\": \"CUDA\", \"intra_op_threads\": 2}, " + entries + "}", dir)) {
+            ScanResult r = guard.scanPrompt(TOXIC).results().get(0);
+            assertThat(r.decision()).isEqualTo(Decision.FLAGGED);
+            assertThat(r.attributes()).containsEntry("provider", "CPU");
+        }
+        // strict: loading fails and names the setting, before any scan
+        assertThatThrownBy(() -> GuardConfig.parse("{\"runtime\": {\"provider\": \"cuda:0\", \"strict_provider\": true}, " + entries + "}", dir))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("CUDA device 0")
+                .hasMessageContaining("strictProvider");
+    }
+
+    @Test
+    void should_write_the_runtime_block_out_in_full_and_reject_bad_values_by_name() {
+        GuardSpec spec = GuardSpec.parse("{\"runtime\": {\"provider\": \"Cuda:1\"}}");
+        assertThat(com.google.gson.JsonParser.parseString(spec.toJson()).getAsJsonObject().get("runtime"))
+                .isEqualTo(com.google.gson.JsonParser.parseString(
+                        "{\"provider\": \"cuda:1\", \"strict_provider\": false, \"cuda_tf32\": false, \"intra_op_threads\": 1}"));
+        assertThat(GuardSpec.parse(spec.toJson())).isEqualTo(spec);
+        assertThat(GuardSpec.runtimeOptions(spec.root()).provider()).isEqualTo(dev.parapet.onnx.ExecutionProvider.cuda(1));
+        // without a block: nothing written, library defaults
+        GuardSpec plain = GuardSpec.parse("{}");
+        assertThat(plain.toJson()).doesNotContain("runtime");
+        assertThat(GuardSpec.runtimeOptions(plain.root()).provider()).isEqualTo(dev.parapet.onnx.ExecutionProvider.cpu());
+
+        assertThatThrownBy(() -> GuardSpec.parse("{\"runtime\": {\"provider\": \"gpu\"}}"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("runtime.provider").hasMessageContaining("cpu, cuda or cuda:N");
+        assertThatThrownBy(() -> GuardSpec.parse("{\"runtime\": {\"threads\": 2}}"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("unknown key 'threads'").hasMessageContaining("intra_op_threads");
+        assertThatThrownBy(() -> GuardSpec.parse("{\"runtime\": {\"intra_op_threads\": 0}}"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("intra_op_threads must be a whole number from 1 to 1024");
+        assertThatThrownBy(() -> GuardSpec.parse("{\"runtime\": {\"strict_provider\": \"yes\"}}"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("strict_provider must be true or false");
+        assertThatThrownBy(() -> GuardSpec.parse("{\"runtime\": \"cuda\"}"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("runtime must be an object");
     }
 
     private static com.google.gson.JsonObject withoutLatency(String json) {

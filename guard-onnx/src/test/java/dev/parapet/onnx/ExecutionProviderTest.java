@@ -67,6 +67,20 @@ class ExecutionProviderTest {
     }
 
     @Test
+    void should_parse_the_spellings_of_files_and_command_lines_and_reject_the_rest() {
+        assertThat(ExecutionProvider.parse("cpu")).isEqualTo(ExecutionProvider.cpu());
+        assertThat(ExecutionProvider.parse(" CUDA ")).isEqualTo(ExecutionProvider.cuda(0));
+        assertThat(ExecutionProvider.parse("cuda:3")).isEqualTo(ExecutionProvider.cuda(3));
+        assertThat(ExecutionProvider.parse(ExecutionProvider.cuda(2).toString())).isEqualTo(ExecutionProvider.cuda(2));
+        for (String bad : new String[]{"gpu", "", "cuda:", "cuda:-1", "cuda:x", "cuda:99999999999", "cuda 0"}) {
+            assertThatThrownBy(() -> ExecutionProvider.parse(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("cpu, cuda or cuda:N");
+        }
+        assertThatThrownBy(() -> ExecutionProvider.parse(null)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
     void should_validate_settings_naming_them() {
         assertThatThrownBy(() -> RuntimeOptions.builder().intraOpThreads(0)).hasMessageContaining("intraOpThreads");
         assertThatThrownBy(() -> RuntimeOptions.builder().maxBatchSize(0)).hasMessageContaining("maxBatchSize");
